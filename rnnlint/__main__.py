@@ -1,0 +1,7 @@
+"""``python -m rnnlint``."""
+
+import sys
+
+from rnnlint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,90 @@
+"""RNN3xx: regularisation and losses (guidelines D5, D8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rnnlint.checks import Report, rule
+from rnnlint.facts import UnitFacts
+from rnnlint.settings import Settings
+
+_CLASSIFICATION = ("ce", "nll", "bce", "bce_logits")
+
+
+@rule("RNN301")
+def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if not facts.has_training or facts.has("regularization") or not facts.recurrent:
+        return
+    if facts.optimizers:
+        opt = facts.optimizers[0]
+        hint = "pass `weight_decay=1e-5`" if opt.supports_weight_decay else "add an L2 term to the loss"
+        yield Report(opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)")
+    elif facts.manual_updates and facts.loops[0].kind == "manual":
+        yield Report(facts.manual_updates[0].loc, "no weight decay or L2 regularization anywhere in this training (D8)")
+
+
+@rule("RNN302")
+def regularization_loss_unused(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.unused_regularization:
+        yield Report(hit.loc, f"`{hit.text}` is computed but never added to the optimized loss, so it regularizes nothing (D8)")
+
+
+@rule("RNN303")
+def seq2seq_without_ctc(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if facts.has("ctc") or facts.has("attention"):
+        return
+    if not (facts.has("unaligned_domain") and facts.has("label_sequences") and facts.recurrent):
+        return
+    for loss in facts.losses:
+        if loss.kind in ("ce", "nll"):
+            domain = facts.evidence["unaligned_domain"][0]
+            yield Report(
+                loss.loc,
+                f"frame-wise `{loss.display}` on unaligned label sequences ({domain}, "
+                f"{facts.evidence['label_sequences'][0]}); CTC learns the alignment (D5)",
+            )
+            return
+
+
+@rule("RNN304")
+def ctc_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for app in facts.loss_applications:
+        if app.loss.kind != "ctc":
+            continue
+        if app.input_source == "softmax":
+            yield Report(app.loc, "CTC gets softmax probabilities; it expects log-probabilities: use `log_softmax(dim=-1)` (D5)")
+        elif app.input_source == "model_output" and not facts.has("log_softmax"):
+            yield Report(
+                app.loc,
+                "CTC is fed raw model outputs and nothing applies `log_softmax`; torch's CTCLoss expects log-probabilities (D5)",
+            )
+    for check in facts.ctc:
+        if check.blank_collision:
+            blank = check.loss.args["blank"].value
+            yield Report(check.loss.loc, f"CTC blank index {blank} collides with a real label: {check.blank_collision} (D5)")
+        if (
+            check.variable_lengths
+            and check.loss.args.get("zero_infinity") is not None
+            and check.loss.args["zero_infinity"].value is False
+        ):
+            yield Report(
+                check.loss.loc,
+                "CTC over variable-length inputs without `zero_infinity=True`: one impossible alignment makes the loss "
+                "infinite and the gradients NaN (D5)",
+            )
+
+
+@rule("RNN305")
+def loss_task_mismatch(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for app in facts.loss_applications:
+        if app.loss.kind in ("ce", "nll") and app.input_source == "softmax":
+            applies = "applies log_softmax itself" if app.loss.kind == "ce" else "expects log-probabilities"
+            yield Report(app.loc, f"softmax output fed to `{app.loss.display}`, which {applies}; pass the raw logits (D5)")
+        elif app.loss.kind in ("mse", "l1") and app.target_source == "one_hot":
+            yield Report(app.loc, f"`{app.loss.display}` against one-hot class targets; classification wants cross entropy (D5)")
+    if any(loss.kind in ("ce", "nll") for loss in facts.losses):
+        for hit in facts.softmax_outputs:
+            yield Report(
+                hit.loc,
+                f"`{hit.text}` returns softmax probabilities but training uses cross entropy, which applies it again; return logits (D5)",
+            )

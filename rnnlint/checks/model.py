@@ -1,0 +1,113 @@
+"""RNN1xx: the shape of the recurrent model (guidelines D1-D4, D7, D9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rnnlint.checks import Report, rule
+from rnnlint.facts import UnitFacts
+from rnnlint.settings import Settings
+
+
+@rule("RNN101")
+def vanilla_rnn(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for layer in facts.recurrent:
+        if layer.cell == "rnn":
+            yield Report(
+                layer.loc,
+                f"plain `{layer.display}` cell: its gradients vanish over long sequences; "
+                "an LSTM (or GRU) keeps long-range dependencies (D1)",
+            )
+
+
+@rule("RNN102")
+def unidirectional_encoder(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for layer in facts.recurrent:
+        if layer.is_cell or layer.bidirectional.value is not False:
+            continue
+        task = facts.task_for(layer)
+        if task.causal or not task.whole_input:
+            continue  # causal models must not look ahead; unknown tasks stay silent
+        where = f" in {layer.owner}" if layer.owner else ""
+        why = task.whole_input[0]
+        origin = f" ({layer.bidirectional.origin})" if layer.bidirectional.origin else ""
+        yield Report(
+            layer.loc,
+            f"unidirectional `{layer.display}`{where} reads the whole input ({why}){origin}; "
+            "`bidirectional=True` adds right-to-left context (D2)",
+        )
+
+
+@rule("RNN103")
+def single_layer(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if not facts.recurrent:
+        return
+    total = 0
+    for layer in facts.recurrent:
+        n = 1 if layer.is_cell else layer.num_layers.number()
+        if n is None:
+            return
+        total += int(n)
+    if total == 1:
+        layer = facts.recurrent[0]
+        yield Report(
+            layer.loc,
+            f"the model has a single recurrent layer (`{layer.display}`); stacking 2-3 layers usually learns more robust features (D3)",
+        )
+
+
+@rule("RNN104")
+def hidden_size_range(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    lo, hi = settings.hidden_size
+    for layer in facts.recurrent:
+        n = layer.hidden_size.number()
+        if n is not None and not lo <= n <= hi:
+            yield Report(
+                layer.loc,
+                f"hidden size {layer.hidden_size.describe()} of `{layer.display}` is outside [{lo}, {hi}] (D4)",
+            )
+
+
+@rule("RNN105")
+def no_dropout(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if facts.recurrent and not facts.has("dropout"):
+        layer = facts.recurrent[0]
+        yield Report(
+            layer.loc,
+            f"no dropout in or around `{layer.display}` or anywhere in the model; recurrent models overfit without it (D7)",
+        )
+
+
+@rule("RNN106")
+def dropout_range(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    lo, hi = settings.dropout
+    rates = [
+        (layer.loc, layer.dropout)
+        for layer in facts.recurrent
+        if not layer.is_cell and not (layer.dropout_scope == "between_layers" and layer.num_layers.number() == 1)
+    ]
+    rates += [(layer.loc, layer.recurrent_dropout) for layer in facts.recurrent]
+    for loc, rate in rates + facts.dropouts:
+        p = rate.number()
+        if p is not None and p > 0 and not lo <= p <= hi:
+            yield Report(loc, f"dropout {rate.describe()} is outside the usual [{lo}, {hi}] (D7)")
+
+
+@rule("RNN107")
+def ineffective_dropout(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for layer in facts.recurrent:
+        if layer.is_cell or layer.dropout_scope != "between_layers":
+            continue
+        p, n = layer.dropout.number(), layer.num_layers.number()
+        if p is not None and p > 0 and n == 1:
+            yield Report(
+                layer.loc,
+                f"`{layer.display}(dropout={layer.dropout.describe()})` has num_layers=1: this dropout only acts "
+                "between stacked layers, so it does nothing; add `nn.Dropout` on the outputs or stack layers (D7)",
+            )
+
+
+@rule("RNN108")
+def no_embedding(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.one_hot_inputs:
+        yield Report(hit.loc, f"one-hot token ids fed to `{hit.text}`; an `nn.Embedding` learns dense token vectors (D9)")

@@ -1,0 +1,133 @@
+"""RNN2xx: the optimisation loop (guidelines D6, D10)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rnnlint import knowledge
+from rnnlint.checks import Report, rule
+from rnnlint.facts import TrainingLoop, UnitFacts
+from rnnlint.settings import Settings
+
+
+def _loop_subject(loop: TrainingLoop) -> str:
+    return "`Trainer(...)`" if loop.kind == "lightning" else f"the training step in `{loop.function}`"
+
+
+@rule("RNN201")
+def no_gradient_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if not facts.recurrent or facts.clips:
+        return
+    for loop in facts.loops:
+        if loop.kind == "lightning":
+            msg = "`Trainer(...)` trains a recurrent model without `gradient_clip_val`; exploding gradients go unchecked (D6.4)"
+        else:
+            msg = (
+                f"{_loop_subject(loop)} updates recurrent weights without gradient clipping; call "
+                "`torch.nn.utils.clip_grad_norm_(params, max_norm=5.0)` between `backward()` and `step()` (D6.4)"
+            )
+        yield Report(loop.loc, msg)
+
+
+@rule("RNN202")
+def misplaced_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for m in facts.misplaced_clips:
+        yield Report(m.loc, f"gradient clipping cannot act here: {m.reason} (D6.4)")
+
+
+@rule("RNN203")
+def clip_by_value(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if any(c.method == "norm" for c in facts.clips):
+        return
+    for clip in facts.clips:
+        yield Report(
+            clip.loc,
+            f"`{clip.api.rsplit('.', 1)[-1]}` clips each gradient element separately, which changes the update's "
+            "direction; global-norm clipping (`clip_grad_norm_`) rescales it as a whole (D6.4)",
+        )
+
+
+@rule("RNN204")
+def no_lr_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if not facts.has_training:
+        return
+    for s in facts.schedulers:
+        if not s.referenced and s.target:
+            yield Report(
+                s.loc, f"`{s.target}` = {s.display}(...) is never stepped or returned, so the learning rate stays fixed (D6.2)"
+            )
+    if facts.has("lr_update") or any(s.decays is not False for s in facts.schedulers):
+        return
+    if facts.optimizers:
+        opt = facts.optimizers[0]
+        yield Report(
+            opt.loc,
+            f"the learning rate of `{opt.display}` stays fixed for the whole run; decay it (e.g. "
+            "`ReduceLROnPlateau(optimizer, factor=0.5)` stepped on the validation loss) (D6.2)",
+        )
+    elif facts.manual_updates and facts.loops and facts.loops[0].kind == "manual":
+        upd = facts.manual_updates[0]
+        yield Report(
+            upd.loc, "this manual update uses a learning rate that never changes; lower it when validation stalls (D6.2)"
+        )
+
+
+@rule("RNN205")
+def lr_decay_factor(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    lo, hi = settings.decay_factor
+    for s in facts.schedulers:
+        f = s.factor.number()
+        if f is not None and not lo <= f <= hi:
+            yield Report(
+                s.loc, f"{s.display} decay factor {s.factor.describe()} is outside [{lo}, {hi}]; the guideline uses 0.5 (D6.2)"
+            )
+
+
+@rule("RNN206")
+def high_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    bounds = {**knowledge.LR_BOUNDS, **settings.max_learning_rate}
+    depth = 0
+    for layer in facts.recurrent:
+        n = 1 if layer.is_cell else layer.num_layers.number()
+        depth += int(n or 0)
+    for opt in facts.optimizers:
+        lr, bound = opt.lr.number(), bounds.get(opt.family)
+        if lr is None or bound is None:
+            continue
+        why = ""
+        if depth >= 4:
+            bound, why = bound / 2, f", halved for a {depth}-layer recurrent stack"
+        if lr > bound:
+            yield Report(
+                opt.loc,
+                f"initial learning rate {opt.lr.describe()} for `{opt.display}` is above {bound:g}{why}; "
+                "long sequences and deep stacks diverge or turn NaN at high rates (D6.3)",
+            )
+
+
+@rule("RNN207")
+def non_adaptive_optimizer(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for opt in facts.optimizers:
+        if opt.family == "sgd" and opt.momentum.number() == 0:
+            yield Report(
+                opt.loc,
+                f"plain `{opt.display}` without momentum; Adam, Adadelta or RMSprop with their paper defaults need less tuning (D10)",
+            )
+    if facts.has_training and not facts.optimizers:
+        for upd in facts.manual_updates[:1]:
+            yield Report(
+                upd.loc,
+                "manual parameter update is plain SGD without momentum; an adaptive optimizer (Adam, RMSprop) needs less tuning (D10)",
+            )
+
+
+@rule("RNN208")
+def no_nan_guard(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    if facts.has("nan_guard") or not facts.recurrent:
+        return
+    for loop in facts.loops[:1]:
+        yield Report(
+            loop.loc,
+            f"nothing in {_loop_subject(loop)} reacts to a NaN/inf loss; check `torch.isfinite(loss)` and lower "
+            "the learning rate when it fails (D6.1)",
+        )

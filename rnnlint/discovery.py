@@ -1,0 +1,120 @@
+"""Which files to lint: explicit files, folders walked with .gitignore and excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+SUFFIXES = (".py",)
+# Never descend into these: environments, caches and VCS metadata.
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "__pycache__",
+    "node_modules",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".rnnlint_cache",
+    "build",
+    "dist",
+    "site-packages",
+    ".eggs",
+    ".ipynb_checkpoints",
+)
+
+
+class MissingPathError(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    root: Path
+    spec: pathspec.PathSpec  # type: ignore[type-arg,unused-ignore]
+
+    def matches(self, path: Path, is_dir: bool) -> bool:
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        return self.spec.match_file(rel + "/" if is_dir else rel)
+
+
+def _gitignore(folder: Path) -> _Ignore | None:
+    f = folder / ".gitignore"
+    if not f.is_file():
+        return None
+    try:
+        lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _Ignore(folder, pathspec.PathSpec.from_lines("gitwildmatch", lines))
+
+
+def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = True, base: Path | None = None) -> Iterator[Path]:
+    """Yield lintable files under ``targets`` in a stable order, each once."""
+    base = (base or Path.cwd()).resolve()
+    excluded = _Ignore(base, pathspec.PathSpec.from_lines("gitwildmatch", [*DEFAULT_EXCLUDES, *exclude]))
+    seen: set[Path] = set()
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise MissingPathError(str(target))
+        if target.is_file():
+            resolved = target.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                yield target
+            continue
+        ignores = _parent_gitignores(target.resolve()) if respect_gitignore else []
+        yield from _walk(target, excluded, ignores, respect_gitignore, seen)
+
+
+def _parent_gitignores(folder: Path) -> list[_Ignore]:
+    out = []
+    for parent in reversed(folder.parents):
+        ig = _gitignore(parent)
+        if ig is not None:
+            out.append(ig)
+        if (parent / ".git").exists():
+            out = [ig] if ig is not None else []
+    ig = _gitignore(folder)
+    return out + ([ig] if ig is not None else [])
+
+
+def _walk(folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[Path]) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if entry.name in DEFAULT_EXCLUDES and is_dir:
+            continue
+        resolved = path.resolve()
+        if excluded.matches(resolved, is_dir) or any(ig.matches(resolved, is_dir) for ig in ignores):
+            continue
+        if is_dir:
+            if resolved in seen:  # symlink loop
+                continue
+            seen.add(resolved)
+            sub = _gitignore(resolved) if use_git else None
+            yield from _walk(path, excluded, [*ignores, sub] if sub else ignores, use_git, seen)
+        elif entry.name.endswith(SUFFIXES) and resolved not in seen:
+            seen.add(resolved)
+            yield path

@@ -1,0 +1,118 @@
+"""The lint pipeline: discover -> read -> parse -> units -> facts -> rules -> diagnostics."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlint.catalogue import catalogue
+from rnnlint.checks import run_checks
+from rnnlint.diagnostics import Diagnostic, Loc, Severity
+from rnnlint.frontends.pyfacts import build_unit_facts
+from rnnlint.frontends.pyindex import ModuleInfo, parse_module
+from rnnlint.frontends.resolve import Resolver
+from rnnlint.frontends.source import SourceError
+from rnnlint.settings import Settings
+from rnnlint.suppress import Suppressions, scan
+from rnnlint.units import RELEVANT, ModuleFinder, build_units
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when under it, as users typed them."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+class Linter:
+    """One lint run over a set of files with fixed settings."""
+
+    def __init__(self, settings: Settings, roots: list[Path] | None = None) -> None:
+        self.settings = settings
+        self.finder = ModuleFinder(roots or [Path.cwd()])
+        self.loaded: dict[str, ModuleInfo | SourceError | None] = {}
+        self.result = Result()
+
+    def _load(self, path: Path, data: bytes | None = None, display: str | None = None) -> ModuleInfo | SourceError | None:
+        key = str(path.resolve()) if data is None else str(path)
+        if key in self.loaded:
+            return self.loaded[key]
+        shown = display or display_path(path)
+        if data is None:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                err = SourceError(f"cannot read file: {exc.strerror or exc}")
+                self.loaded[key] = err
+                return err
+        info = parse_module(data, key, shown)
+        self.loaded[key] = info
+        if isinstance(info, ModuleInfo):
+            self.result.sources[shown] = info.source
+        return info
+
+    def run(self, files: list[Path], stdin: tuple[str, bytes] | None = None) -> Result:
+        """Lint ``files`` (and a stdin buffer named ``stdin[0]``)."""
+        modules: dict[str, ModuleInfo] = {}
+        inputs: list[tuple[Path, bytes | None, str | None]] = [(f, None, None) for f in files]
+        if stdin is not None:
+            inputs.append((Path(stdin[0]).resolve(), stdin[1], stdin[0]))
+        for path, data, display in inputs:
+            self.result.files += 1
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    self._syntax(display or display_path(path), SourceError(f"cannot read file: {exc.strerror or exc}"))
+                    continue
+            if not RELEVANT.search(data):
+                continue  # nothing recurrent or training-related can be in it
+            info = self._load(path, data, display) if stdin is not None and data is stdin[1] else self._load(path)
+            if isinstance(info, SourceError):
+                self._syntax(display or display_path(path), info)
+            elif info is not None:
+                modules[info.path] = info
+        for unit in build_units(modules, self._load, self.finder):
+            resolver = Resolver(unit.modules, self.finder)
+            facts = build_unit_facts(unit.modules, unit.entry.display, resolver)
+            self.result.diagnostics.extend(run_checks(facts, self.settings))
+        self._finish()
+        return self.result
+
+    def _syntax(self, display: str, err: SourceError) -> None:
+        loc = Loc(display, err.line, err.col, err.line, err.col)
+        self.result.diagnostics.append(Diagnostic("RNN001", err.message, loc))
+
+    def _finish(self) -> None:
+        rules = catalogue()
+        sup: dict[str, Suppressions] = {}
+        unique: dict[tuple[str, str, int, int, str], Diagnostic] = {}
+        for d in self.result.diagnostics:
+            if not self.settings.enabled(d.code, d.loc.path):
+                continue
+            if d.loc.path not in sup:
+                source = self.result.sources.get(d.loc.path)
+                sup[d.loc.path] = scan(source) if source else Suppressions()
+            if sup[d.loc.path].covers(d.code, d.loc.line, d.loc.end_line):
+                continue
+            info = rules.get(d.code)
+            full = Diagnostic(
+                d.code,
+                d.message,
+                d.loc,
+                info.name if info else d.code,
+                info.severity if info else Severity.WARNING,
+                d.fix,
+                d.notes,
+            )
+            unique.setdefault((d.loc.path, d.code, d.loc.line, d.loc.col, d.message), full)
+        self.result.diagnostics = sorted(unique.values(), key=Diagnostic.sort_key)

@@ -1,0 +1,208 @@
+"""The framework-neutral facts model. Rules read these and nothing else.
+
+Frontends fill a :class:`UnitFacts` per training unit: the recurrent layers and
+the training machinery found in a script plus the local modules it imports.
+Every value is a :class:`~rnnlint.values.Value` that knows whether it is known
+and where it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rnnlint.diagnostics import Loc
+from rnnlint.values import UNKNOWN, Value
+
+
+@dataclass
+class RecurrentLayer:
+    loc: Loc
+    api: str
+    framework: str
+    cell: str  # "rnn" | "lstm" | "gru"
+    is_cell: bool
+    hidden_size: Value = UNKNOWN
+    num_layers: Value = UNKNOWN
+    bidirectional: Value = UNKNOWN
+    dropout: Value = UNKNOWN
+    dropout_scope: str = "inputs"  # torch applies `dropout` only between stacked layers
+    recurrent_dropout: Value = UNKNOWN
+    owner: str | None = None  # the class whose method builds it
+    target: str | None = None  # what it is assigned to: "self.rnn"
+
+    @property
+    def display(self) -> str:
+        return self.api.rsplit(".", 1)[-1]
+
+
+@dataclass
+class Optimizer:
+    loc: Loc
+    api: str
+    family: str
+    lr: Value = UNKNOWN
+    momentum: Value = UNKNOWN
+    weight_decay: Value = UNKNOWN
+    lr_decay: Value = UNKNOWN
+    supports_weight_decay: bool = True
+    param_roots: frozenset[str] | None = None
+    target: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.api.rsplit(".", 1)[-1]
+
+
+@dataclass
+class Scheduler:
+    loc: Loc
+    api: str
+    kind: str
+    decays: bool | None
+    factor: Value = UNKNOWN
+    target: str | None = None
+    referenced: bool = True
+
+    @property
+    def display(self) -> str:
+        return self.api.rsplit(".", 1)[-1]
+
+
+@dataclass
+class Clipping:
+    loc: Loc
+    api: str
+    method: str  # "norm" | "value"
+    threshold: Value = UNKNOWN
+    source: str = "call"  # "call" | "trainer" | "hook"
+    param_roots: frozenset[str] | None = None
+
+
+@dataclass
+class Loss:
+    """A loss object or functional loss call."""
+
+    loc: Loc
+    api: str
+    kind: str  # "ce" | "nll" | "ctc" | "mse" | "l1" | "bce" | "bce_logits" | "kl"
+    args: dict[str, Value] = field(default_factory=dict)
+    target: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.api.rsplit(".", 1)[-1]
+
+
+@dataclass
+class LossApplication:
+    """A loss computed on model outputs: what fed its input and target."""
+
+    loc: Loc
+    loss: Loss
+    input_source: str = "unknown"  # "log_softmax" | "softmax" | "model_output" | "unknown"
+    target_source: str = "unknown"  # "one_hot" | "unknown"
+    lengths_constant: bool | None = None  # CTC input lengths made with torch.full
+
+
+@dataclass
+class Trainer:
+    loc: Loc
+    api: str
+    clip_value: Value = UNKNOWN
+    detect_anomaly: Value = UNKNOWN
+    logger: Value = UNKNOWN
+
+
+@dataclass
+class TrainingLoop:
+    """A training step: backward + update, seen in one function (helpers inlined)."""
+
+    loc: Loc
+    kind: str  # "manual" | "lightning"
+    function: str
+    amp: bool = False
+
+
+@dataclass
+class Misplacement:
+    loc: Loc
+    reason: str
+
+
+@dataclass
+class StepLoop:
+    """A recurrent cell stepped over a sequence in a Python loop (RNN501)."""
+
+    loc: Loc
+    cell: str
+
+
+@dataclass
+class Finding:
+    """A located piece of evidence with a short description."""
+
+    loc: Loc
+    text: str = ""
+
+
+@dataclass
+class CtcCheck:
+    """Facts about one CTC loss: blank collisions and zero_infinity with variable lengths."""
+
+    loss: Loss
+    blank_collision: str | None = None
+    variable_lengths: bool = False
+
+
+@dataclass
+class ModelTask:
+    """Why a model looks causal or whole-input (RNN102)."""
+
+    causal: list[str] = field(default_factory=list)
+    whole_input: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UnitFacts:
+    """Everything the rules know about one training unit."""
+
+    entry: str
+    paths: list[str]
+    recurrent: list[RecurrentLayer] = field(default_factory=list)
+    optimizers: list[Optimizer] = field(default_factory=list)
+    schedulers: list[Scheduler] = field(default_factory=list)
+    clips: list[Clipping] = field(default_factory=list)
+    misplaced_clips: list[Misplacement] = field(default_factory=list)
+    losses: list[Loss] = field(default_factory=list)
+    loss_applications: list[LossApplication] = field(default_factory=list)
+    trainers: list[Trainer] = field(default_factory=list)
+    loops: list[TrainingLoop] = field(default_factory=list)
+    manual_updates: list[Finding] = field(default_factory=list)
+    step_loops: list[StepLoop] = field(default_factory=list)
+    one_hot_inputs: list[Finding] = field(default_factory=list)
+    softmax_outputs: list[Finding] = field(default_factory=list)
+    unused_regularization: list[Finding] = field(default_factory=list)
+    ctc: list[CtcCheck] = field(default_factory=list)
+    padding: list[Finding] = field(default_factory=list)
+    dropouts: list[tuple[Loc, Value]] = field(default_factory=list)
+    # evidence kinds: validation, nan_guard, logging, lr_update, regularization,
+    # packing, masking, sampler, oversampling, imbalance, dropout, attention,
+    # unaligned_domain, label_sequences
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    tasks: dict[str, ModelTask] = field(default_factory=dict)
+    unit_task: ModelTask = field(default_factory=ModelTask)
+
+    @property
+    def has_training(self) -> bool:
+        return bool(self.loops)
+
+    def has(self, kind: str) -> bool:
+        return bool(self.evidence.get(kind))
+
+    def add_evidence(self, kind: str, text: str) -> None:
+        self.evidence.setdefault(kind, []).append(text)
+
+    def task_for(self, layer: RecurrentLayer) -> ModelTask:
+        """Task evidence for the model holding ``layer``, merged with the unit's."""
+        own = self.tasks.get(layer.owner or "", ModelTask())
+        return ModelTask(own.causal + self.unit_task.causal, own.whole_input + self.unit_task.whole_input)

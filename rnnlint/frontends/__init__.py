@@ -1,0 +1,1 @@
+"""Frontends turn source files into framework-neutral facts."""

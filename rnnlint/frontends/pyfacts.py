@@ -1,0 +1,821 @@
+"""Build :class:`~rnnlint.facts.UnitFacts` from the indexed Python modules of a unit.
+
+The API table says what each resolved call is; this module binds its arguments,
+orders the training-step events of each function (helpers inlined) and collects
+the evidence rules need. Framework knowledge lives in the table, the word lists
+below are the heuristics for intent (task kind, validation, logging).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from rnnlint import knowledge
+from rnnlint.facts import (
+    Clipping,
+    CtcCheck,
+    Finding,
+    Loss,
+    LossApplication,
+    Misplacement,
+    ModelTask,
+    Optimizer,
+    RecurrentLayer,
+    Scheduler,
+    StepLoop,
+    Trainer,
+    TrainingLoop,
+    UnitFacts,
+)
+from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
+from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
+from rnnlint.knowledge import ApiSpec
+from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
+
+# Words that show intent. Matching is on identifier words (snake/camel split).
+VALIDATION_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluate", "evaluation", "dev", "test", "testing"}
+NAN_WORDS = {"nan", "isnan", "finite", "isfinite", "anomaly", "inf"}
+LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "csv", "plot", "curve", "curves", "writer", "neptune", "comet"}
+REGULARIZATION_WORDS = {"l2", "regularization", "regularizer", "regularize", "penalty"}
+MASK_WORDS = {"mask", "masks", "masked", "masking"}
+OVERSAMPLING_WORDS = {"oversample", "oversampling", "upsample", "upsampling", "resample", "balanced", "weighted", "undersample"}
+IMBALANCE_IDS = {"class_weights", "class_weight", "class_counts", "pos_weight", "label_counts", "class_freq", "class_frequencies"}
+IMBALANCE_WORDS = {"imbalance", "imbalanced", "minority", "majority"}
+ATTENTION_WORDS = {"attention", "attn", "decoder", "transformer", "seq2seq", "multihead"}
+UNALIGNED_WORDS = {
+    "speech",
+    "audio",
+    "asr",
+    "mfcc",
+    "fbank",
+    "spectrogram",
+    "spectrograms",
+    "wav",
+    "ocr",
+    "handwriting",
+    "handwritten",
+    "phoneme",
+    "phonemes",
+    "transcript",
+    "transcription",
+    "utterance",
+    "utterances",
+    "torchaudio",
+    "librosa",
+}
+LABEL_SEQUENCE_IDS = {
+    "target_lengths",
+    "label_lengths",
+    "target_lens",
+    "label_lens",
+    "transcripts",
+    "transcript",
+    "label_seqs",
+    "target_seqs",
+    "targets_lengths",
+    "label_length",
+    "target_length",
+    "labels_lengths",
+}
+CAUSAL_UNIT_WORDS = {
+    "temperature",
+    "greedy",
+    "beam",
+    "multinomial",
+    "generate",
+    "generation",
+    "autoregressive",
+    "perplexity",
+    "ppl",
+    "bptt",
+    "repackage",
+    "forecast",
+    "forecasting",
+    "horizon",
+    "lookback",
+    "teacher",
+    "streaming",
+    "causal",
+    "lm",
+}
+CAUSAL_OWNER_WORDS = {"decoder", "dec", "generator", "lm", "language", "forecaster", "forecast", "autoregressive", "causal"}
+WHOLE_INPUT_UNIT_WORDS = {
+    "classifier",
+    "classification",
+    "classify",
+    "sentiment",
+    "tagger",
+    "tagging",
+    "tagset",
+    "ner",
+    "crf",
+    "intent",
+    "recognizer",
+    "recognition",
+    "asr",
+    "ocr",
+}
+WHOLE_INPUT_OWNER_WORDS = {"encoder", "enc", "classifier", "tagger", "sentiment", "recognizer", "bilstm"}
+CLASS_COUNT_IDS = {
+    "num_classes",
+    "n_classes",
+    "nclasses",
+    "num_labels",
+    "n_labels",
+    "num_tags",
+    "tagset_size",
+    "labels",
+    "classes",
+    "label",
+}
+BLANK_LIKE = {"", "_", "-", "<blank>", "<b>", "blank", "<pad>", "<eps>", "\u03b5", "<ctc_blank>", "<BLANK>", "<PAD>", "~"}
+_TRANSPARENT = {
+    "transpose",
+    "permute",
+    "float",
+    "double",
+    "half",
+    "to",
+    "contiguous",
+    "view",
+    "reshape",
+    "cpu",
+    "cuda",
+    "squeeze",
+    "unsqueeze",
+    "flatten",
+    "detach",
+    "type",
+}
+
+
+@dataclass
+class _Event:
+    kind: str  # backward | step | zero_grad | unscale | clip | update | call
+    order: int
+    loc_node: ast.AST
+    mod: ModuleInfo
+    scaled: bool = False
+    callee: str | None = None
+    clip: Clipping | None = None
+
+
+@dataclass
+class _Api:
+    site: CallSite
+    mod: ModuleInfo
+    spec: ApiSpec
+    args: dict[str, Value]
+
+    @property
+    def ctx(self) -> Ctx:
+        return Ctx(self.mod, self.site.scope)
+
+    @property
+    def target(self) -> str | None:
+        return self.mod.assign_target.get(id(self.site.node))
+
+
+@dataclass
+class _Builder:
+    modules: list[ModuleInfo]
+    resolver: Resolver
+    facts: UnitFacts
+    apis: list[_Api] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)
+    identifiers: set[str] = field(default_factory=set)
+
+    # -- entry point -------------------------------------------------------------
+    def build(self) -> UnitFacts:
+        for mod in self.modules:
+            self.words |= mod.words
+            self.identifiers |= mod.identifiers
+            for site in mod.calls:
+                spec = knowledge.lookup(self.resolver.qualname(site.node.func, Ctx(mod, site.scope)))
+                if spec is not None:
+                    self.apis.append(_Api(site, mod, spec, self._bind(spec, site.node, Ctx(mod, site.scope))))
+        for api in self.apis:
+            self._from_api(api)
+        self._method_clips()
+        self._training()
+        self._evidence()
+        self._tasks()
+        self._losses()
+        self._inputs_and_loops()
+        self._regularization_terms()
+        return self.facts
+
+    def _bind(self, spec: ApiSpec, call: ast.Call, ctx: Ctx) -> dict[str, Value]:
+        kwargs = {k.arg: k.value for k in call.keywords if k.arg}
+        double_star = any(k.arg is None for k in call.keywords)
+        out: dict[str, Value] = {}
+        for p in spec.params:
+            if p.name in kwargs:
+                out[p.canonical] = self.resolver.evaluate(kwargs[p.name], ctx)
+            elif (
+                p.position is not None
+                and p.position < len(call.args)
+                and not any(isinstance(a, ast.Starred) for a in call.args[: p.position + 1])
+            ):
+                out[p.canonical] = self.resolver.evaluate(call.args[p.position], ctx)
+            elif double_star or any(isinstance(a, ast.Starred) for a in call.args):
+                out[p.canonical] = UNKNOWN
+            elif p.default is not _MISSING:
+                out[p.canonical] = Value(p.default, None, is_default=True)
+            else:
+                out[p.canonical] = UNKNOWN
+        return out
+
+    def _arg_node(self, spec: ApiSpec, call: ast.Call, canonical: str) -> ast.expr | None:
+        p = spec.param(canonical)
+        if p is None:
+            return None
+        for k in call.keywords:
+            if k.arg == p.name:
+                return k.value
+        if p.position is not None and p.position < len(call.args):
+            return call.args[p.position]
+        return None
+
+    # -- table-driven facts ------------------------------------------------------------
+    def _from_api(self, api: _Api) -> None:
+        spec, a, loc = api.spec, api.args, api.mod.loc(api.site.node)
+        role = spec.role
+        if role in ("recurrent", "cell"):
+            self.facts.recurrent.append(
+                RecurrentLayer(
+                    loc,
+                    spec.qname,
+                    spec.framework,
+                    spec.kind,
+                    role == "cell",
+                    hidden_size=a.get("hidden_size", UNKNOWN),
+                    num_layers=a.get("num_layers", Value(1, None, True)),
+                    bidirectional=a.get("bidirectional", Value(False, None, True)),
+                    dropout=a.get("dropout", Value(0.0, None, True)),
+                    dropout_scope=spec.extra.get("dropout_scope", "inputs"),
+                    recurrent_dropout=a.get("recurrent_dropout", Value(0.0, None, True)),
+                    owner=api.site.scope.cls,
+                    target=api.target,
+                )
+            )
+        elif role == "optimizer":
+            node = self._arg_node(spec, api.site.node, "params")
+            self.facts.optimizers.append(
+                Optimizer(
+                    loc,
+                    spec.qname,
+                    spec.kind,
+                    lr=a.get("lr", UNKNOWN),
+                    momentum=a.get("momentum", Value(0, None, True)),
+                    weight_decay=a.get("weight_decay", Value(0, None, True)),
+                    lr_decay=a.get("lr_decay", Value(0, None, True)),
+                    supports_weight_decay=not spec.extra.get("no_weight_decay", False),
+                    param_roots=self._roots(node, api.ctx),
+                    target=api.target,
+                )
+            )
+        elif role == "scheduler":
+            decays = spec.extra.get("decays")
+            if decays == "linear":
+                start, end = a["start_factor"].number(), a["end_factor"].number()
+                decays = None if start is None or end is None else end < start
+            target = api.target
+            self.facts.schedulers.append(
+                Scheduler(loc, spec.qname, spec.kind, decays, a.get("factor", UNKNOWN), target, self._referenced(target, api.mod))
+            )
+        elif role == "clipper":
+            node = self._arg_node(spec, api.site.node, "parameters")
+            self.facts.clips.append(
+                Clipping(loc, spec.qname, spec.kind, a.get("threshold", UNKNOWN), "call", self._roots(node, api.ctx))
+            )
+        elif role in ("loss", "loss_fn"):
+            self.facts.losses.append(Loss(loc, spec.qname, spec.kind, dict(a), api.target if role == "loss" else None))
+        elif role == "trainer":
+            clip = a.get("clip_value", UNKNOWN)
+            self.facts.trainers.append(Trainer(loc, spec.qname, clip, a.get("detect_anomaly", UNKNOWN), a.get("logger", UNKNOWN)))
+            if not clip.known or (clip.value not in (None, 0, 0.0)):
+                algo = a.get("clip_algorithm", UNKNOWN).value
+                self.facts.clips.append(Clipping(loc, spec.qname, "value" if algo == "value" else "norm", clip, "trainer"))
+            if a.get("detect_anomaly", UNKNOWN).value is True:
+                self.facts.add_evidence("nan_guard", f"Trainer(detect_anomaly=True) at {loc.short()}")
+        elif role == "dropout":
+            rate = a.get("rate", UNKNOWN)
+            if rate.number() != 0.0:
+                self.facts.add_evidence("dropout", f"{spec.qname} at {loc.short()}")
+                self.facts.dropouts.append((loc, rate))
+        elif role == "padding":
+            self.facts.padding.append(Finding(loc, spec.qname.rsplit(".", 1)[-1]))
+        elif role in ("nan_guard", "logger", "sampler", "packing", "attention", "class_weights"):
+            kind = {"logger": "logging", "class_weights": "imbalance"}.get(role, role)
+            self.facts.add_evidence(kind, f"{spec.qname} at {loc.short()}")
+
+    def _referenced(self, target: str | None, mod: ModuleInfo) -> bool:
+        if target is None:
+            return True
+        last = target.rsplit(".", 1)[-1]
+        if "." in target:
+            return mod.attr_uses.get(last, 0) > 0
+        return mod.name_loads.get(last, 0) > 0 or (
+            last in mod.identifiers and any(m is not mod and last in m.identifiers for m in self.modules)
+        )
+
+    def _roots(self, node: ast.AST | None, ctx: Ctx, depth: int = 0) -> frozenset[str] | None:
+        """Which objects' ``.parameters()`` an expression draws on; None when unknown."""
+        if node is None or depth > 3:
+            return None
+        if isinstance(node, ast.Name):
+            b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), getattr(node, "lineno", 10**9))
+            return self._roots(b.node, ctx, depth + 1) if b is not None else None
+        found = {
+            ast.unparse(n.func.value)
+            for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("parameters", "named_parameters")
+        }
+        if not found or any(r == "self" or r.startswith("self.") for r in found):
+            return None
+        return frozenset(found)
+
+    def _method_clips(self) -> None:
+        """Clipping spelled as methods of trainers/accelerators, and manual clamps of ``.grad``."""
+        for mod in self.modules:
+            for site in mod.calls:
+                fn = site.node.func
+                if not isinstance(fn, ast.Attribute):
+                    continue
+                if (
+                    fn.attr in ("clip_grad_norm_", "clip_grad_value_", "clip_gradients")
+                    and knowledge.lookup(self.resolver.qualname(fn, Ctx(mod, site.scope))) is None
+                ):
+                    method = "value" if fn.attr == "clip_grad_value_" else "norm"
+                    self.facts.clips.append(Clipping(mod.loc(site.node), fn.attr, method, UNKNOWN, "call"))
+                elif fn.attr in ("clamp_", "clamp", "clip_") and _mentions_grad(fn.value):
+                    self.facts.clips.append(Clipping(mod.loc(site.node), "grad.clamp_", "value", UNKNOWN, "call"))
+            for info in mod.classes.values():
+                if "configure_gradient_clipping" in info.methods:
+                    node = info.methods["configure_gradient_clipping"].node
+                    self.facts.clips.append(Clipping(mod.loc(node), "configure_gradient_clipping", "norm", UNKNOWN, "hook"))
+
+    # -- training steps ------------------------------------------------------------------
+    def _training(self) -> None:
+        optimizer_targets = {o.target for o in self.facts.optimizers if o.target}
+        scheduler_targets = {s.target for s in self.facts.schedulers if s.target}
+        clip_at = {(c.loc.path, c.loc.line, c.loc.col): c for c in self.facts.clips}
+        raw: dict[tuple[str, str], list[_Event]] = {}
+        for mod in self.modules:
+            for site in mod.calls:
+                ev = self._event(site, mod, optimizer_targets, scheduler_targets, clip_at)
+                if ev is not None:
+                    raw.setdefault((mod.path, site.scope.key), []).append(ev)
+            for scope, order, node, _loops in mod.grad_updates:
+                raw.setdefault((mod.path, scope.key), []).append(_Event("update", order, node, mod))
+                self.facts.manual_updates.append(Finding(mod.loc(node), ast.unparse(node).split("\n")[0][:60]))
+        for events in raw.values():
+            events.sort(key=lambda e: e.order)
+        seen_backward: set[tuple[str, int, int]] = set()
+        seen_clip: set[tuple[str, int, int]] = set()
+        for (path, key), _ in sorted(raw.items()):
+            flat = list(self._flatten(path, key, raw, frozenset()))
+            kinds = {e.kind for e in flat}
+            if "backward" not in kinds or not kinds & {"step", "update"}:
+                continue
+            first = next(e for e in flat if e.kind == "backward")
+            loc = first.mod.loc(first.loc_node)
+            amp = any(e.scaled for e in flat)
+            if (loc.path, loc.line, loc.col) not in seen_backward:
+                seen_backward.add((loc.path, loc.line, loc.col))
+                self.facts.loops.append(TrainingLoop(loc, "manual", key or "<module>", amp))
+            for m in self._misplaced(flat):
+                k = (m.loc.path, m.loc.line, m.loc.col)
+                if k not in seen_clip:
+                    seen_clip.add(k)
+                    self.facts.misplaced_clips.append(m)
+        self._lightning()
+        self._foreign_clips()
+
+    def _event(
+        self,
+        site: CallSite,
+        mod: ModuleInfo,
+        optimizers: set[str],
+        schedulers: set[str],
+        clip_at: dict[tuple[str, int, int], Clipping],
+    ) -> _Event | None:
+        node = site.node
+        loc = mod.loc(node)
+        clip = clip_at.get((loc.path, loc.line, loc.col))
+        if clip is not None:
+            return _Event("clip", site.order, node, mod, clip=clip)
+        fn = node.func
+        ctx = Ctx(mod, site.scope)
+        if isinstance(fn, ast.Attribute):
+            attr = fn.attr
+            if attr in ("backward", "manual_backward"):
+                scaled = (
+                    isinstance(fn.value, ast.Call) and isinstance(fn.value.func, ast.Attribute) and fn.value.func.attr == "scale"
+                )
+                return _Event("backward", site.order, node, mod, scaled=scaled)
+            if attr == "zero_grad":
+                return _Event("zero_grad", site.order, node, mod)
+            if attr == "unscale_":
+                return _Event("unscale", site.order, node, mod)
+            if attr == "step":
+                receiver = ast.unparse(fn.value)
+                words = set(split_words(receiver))
+                if receiver in schedulers or words & {"sched", "scheduler", "lr"}:
+                    return None
+                if receiver in optimizers or words & {"opt", "optim", "optimizer", "optimizers", "scaler", "optimiser"}:
+                    closure = node.args[0] if node.args else None
+                    callee = self.resolver.qualname(closure, ctx) if closure is not None else None
+                    return _Event("step", site.order, node, mod, callee=callee)
+                return None
+        q = self.resolver.qualname(fn, ctx)
+        if q == "torch.autograd.backward":
+            return _Event("backward", site.order, node, mod)
+        if q and q.startswith(LOCAL) and self.resolver.class_info(q) is None:
+            return _Event("call", site.order, node, mod, callee=q)
+        return None
+
+    def _flatten(self, path: str, key: str, raw: dict[tuple[str, str], list[_Event]], busy: frozenset[str]) -> Iterator[_Event]:
+        if key in busy or len(busy) > 5:
+            return
+        for ev in raw.get((path, key), []):
+            if ev.kind == "call" or (ev.kind == "step" and ev.callee):
+                callee = ev.callee or ""
+                if callee.startswith(LOCAL):
+                    cpath, inner = split_local(callee)
+                    yield from self._flatten(cpath, inner, raw, busy | {key})
+                if ev.kind == "call":
+                    continue
+            yield ev
+
+    @staticmethod
+    def _misplaced(flat: list[_Event]) -> Iterator[Misplacement]:
+        grad_events = ("backward", "step", "zero_grad", "update")
+        for i, ev in enumerate(flat):
+            if ev.kind != "clip" or ev.clip is None or ev.clip.source != "call":
+                continue
+            prev = next((e for e in reversed(flat[:i]) if e.kind in grad_events), None)
+            nxt = next((e for e in flat[i + 1 :] if e.kind in grad_events), None)
+            loc = ev.clip.loc
+            if nxt is not None and nxt.kind == "backward" and (prev is None or prev.kind != "backward"):
+                yield Misplacement(loc, "it runs before backward(), so it clips gradients that backward() then replaces")
+            elif prev is not None and prev.kind in ("step", "update") and (nxt is None or nxt.kind != "step"):
+                yield Misplacement(
+                    loc, "it runs after optimizer.step(), when the update has already used the unclipped gradients"
+                )
+            elif prev is not None and prev.kind == "backward" and prev.scaled:
+                between = flat[flat.index(prev) + 1 : i]
+                if not any(e.kind == "unscale" for e in between):
+                    yield Misplacement(
+                        loc, "under AMP the gradients are still scaled here; call scaler.unscale_(optimizer) before clipping"
+                    )
+
+    def _foreign_clips(self) -> None:
+        roots = [o.param_roots for o in self.facts.optimizers]
+        if not roots or any(r is None for r in roots):
+            return
+        updated = frozenset().union(*[r for r in roots if r is not None])
+        for clip in self.facts.clips:
+            if clip.param_roots is None:
+                continue
+            if not any(_same_root(a, b) for a in clip.param_roots for b in updated):
+                mine, theirs = ", ".join(sorted(clip.param_roots)), ", ".join(sorted(updated))
+                self.facts.misplaced_clips.append(
+                    Misplacement(clip.loc, f"it clips the parameters of `{mine}`, but the optimizer updates `{theirs}`")
+                )
+
+    def _lightning(self) -> None:
+        if not self.facts.trainers or "fit" not in set().union(*(m.attr_uses for m in self.modules)):
+            return
+        lightning_bases = {name for spec in knowledge.all_specs() if spec.role == "lightning_module" for name in _names_of(spec)}
+        for mod in self.modules:
+            for info in mod.classes.values():
+                q = f"{LOCAL}{mod.path}::{info.name}"
+                if "training_step" in info.methods and self.resolver.base_qualnames(q) & lightning_bases:
+                    trainer = self.facts.trainers[0]
+                    self.facts.loops.append(TrainingLoop(trainer.loc, "lightning", f"{info.name}.training_step"))
+                    return
+
+    # -- evidence --------------------------------------------------------------------------
+    def _evidence(self) -> None:
+        f, words, ids = self.facts, self.words, self.identifiers
+        for kind, hits in (
+            ("validation", words & VALIDATION_WORDS),
+            ("nan_guard", words & NAN_WORDS),
+            ("logging", words & LOGGING_WORDS),
+            ("regularization", words & REGULARIZATION_WORDS),
+            ("masking", words & MASK_WORDS),
+            ("oversampling", words & OVERSAMPLING_WORDS),
+            ("imbalance", (ids & IMBALANCE_IDS) | (words & IMBALANCE_WORDS)),
+            ("attention", words & ATTENTION_WORDS),
+            ("unaligned_domain", words & UNALIGNED_WORDS),
+            ("label_sequences", ids & LABEL_SEQUENCE_IDS),
+        ):
+            for w in sorted(hits):
+                f.add_evidence(kind, f"identifier `{w}`")
+        for mod in self.modules:
+            for node in mod.lr_writes:
+                f.add_evidence("lr_update", f"learning-rate update at {mod.where(getattr(node, 'lineno', 1))}")
+            for site in mod.calls:
+                fn = site.node.func
+                if not isinstance(fn, ast.Attribute):
+                    continue
+                if fn.attr in ("log", "log_dict") and isinstance(fn.value, ast.Name) and fn.value.id == "self":
+                    f.add_evidence("logging", f"self.{fn.attr} at {mod.where(site.node.lineno)}")
+                elif fn.attr in ("add_scalar", "add_scalars", "log_metrics", "writerow", "savefig"):
+                    f.add_evidence("logging", f"{fn.attr} at {mod.where(site.node.lineno)}")
+                elif fn.attr == "append" and set(split_words(ast.unparse(fn.value))) & {"loss", "losses", "history", "curve"}:
+                    f.add_evidence("logging", f"losses kept at {mod.where(site.node.lineno)}")
+                elif fn.attr in ("isnan", "isinf", "isfinite", "check_numerics"):
+                    f.add_evidence("nan_guard", f"{fn.attr} at {mod.where(site.node.lineno)}")
+                elif fn.attr in ("pack_padded_sequence", "pack_sequence"):
+                    f.add_evidence("packing", f"{fn.attr} at {mod.where(site.node.lineno)}")
+            for info in mod.classes.values():
+                if set(split_words(info.name)) & {"dropout", "drop", "zoneout", "dropconnect"}:
+                    f.add_evidence("dropout", f"class {info.name}")
+        for o in f.optimizers:
+            if (o.weight_decay.number() or 0) > 0 or not o.weight_decay.known:
+                f.add_evidence("regularization", f"weight_decay on {o.display} at {o.loc.short()}")
+            if (o.lr_decay.number() or 0) > 0 or not o.lr_decay.known:
+                f.add_evidence("lr_update", f"lr_decay on {o.display} at {o.loc.short()}")
+        for layer in f.recurrent:
+            if (layer.dropout.number() or 0) > 0 or not layer.dropout.known:
+                f.add_evidence("dropout", f"{layer.display}(dropout=...) at {layer.loc.short()}")
+            if (layer.recurrent_dropout.number() or 0) > 0 or not layer.recurrent_dropout.known:
+                f.add_evidence("dropout", f"recurrent dropout at {layer.loc.short()}")
+        if any(loss.kind == "ctc" for loss in f.losses):
+            f.add_evidence("ctc", "CTC loss")
+
+    # -- task kind (RNN102) ------------------------------------------------------------------
+    def _tasks(self) -> None:
+        f = self.facts
+        unit = f.unit_task
+        unit.causal += [f"`{w}`" for w in sorted(self.words & CAUSAL_UNIT_WORDS)]
+        if any(loss.kind in ("mse", "l1") for loss in f.losses):
+            unit.causal.append("a regression loss (forecasting)")
+        unit.whole_input += [f"`{w}`" for w in sorted(self.words & WHOLE_INPUT_UNIT_WORDS)]
+        if f.has("ctc"):
+            unit.whole_input.append("CTC over whole utterances")
+        if any(loss.kind in ("ce", "nll", "bce", "bce_logits") for loss in f.losses) and self.identifiers & CLASS_COUNT_IDS:
+            unit.whole_input.append("classification loss over labels")
+        for layer in f.recurrent:
+            if layer.owner is None:
+                continue
+            task = f.tasks.setdefault(layer.owner, ModelTask())
+            owner_words = set(split_words(layer.owner)) | set(split_words(layer.target or ""))
+            task.causal += [f"`{w}` in {layer.owner}" for w in sorted(owner_words & CAUSAL_OWNER_WORDS)]
+            task.whole_input += [f"`{w}` in {layer.owner}" for w in sorted(owner_words & WHOLE_INPUT_OWNER_WORDS)]
+        # A head that projects back to the embedding's vocabulary is a language model.
+        vocab: dict[str | None, set[str]] = {}
+        heads: dict[str | None, set[str]] = {}
+        for api in self.apis:
+            if api.spec.role == "embedding" and api.spec.param("num_embeddings"):
+                node = self._arg_node(api.spec, api.site.node, "num_embeddings")
+                if node is not None:
+                    vocab.setdefault(api.site.scope.cls, set()).add(_expr_key(node, api.args.get("num_embeddings", UNKNOWN)))
+            elif api.spec.role == "linear":
+                node = self._arg_node(api.spec, api.site.node, "out_features")
+                if node is not None:
+                    heads.setdefault(api.site.scope.cls, set()).add(_expr_key(node, api.args.get("out_features", UNKNOWN)))
+        for owner, keys in heads.items():
+            if keys & vocab.get(owner, set()):
+                target = f.tasks.setdefault(owner, ModelTask()) if owner else unit
+                target.causal.append("an output layer that projects back to the input vocabulary")
+
+    # -- losses --------------------------------------------------------------------------------
+    def _losses(self) -> None:
+        f = self.facts
+        by_target = {(loss.target): loss for loss in f.losses if loss.target}
+        by_loc = {(loss.loc.path, loss.loc.line, loss.loc.col): loss for loss in f.losses}
+        has_log_softmax = any(a.spec.kind == "log_softmax" for a in self.apis) or any(
+            "log_softmax" in m.attr_uses for m in self.modules
+        )
+        if has_log_softmax:
+            f.add_evidence("log_softmax", "log_softmax")
+        for mod in self.modules:
+            for site in mod.calls:
+                ctx = Ctx(mod, site.scope)
+                loc = mod.loc(site.node)
+                loss = by_loc.get((loc.path, loc.line, loc.col))
+                if loss is not None and loss.target is not None:
+                    continue  # the construction, not an application
+                if loss is None:
+                    loss = by_target.get(ast.unparse(site.node.func))
+                if loss is None or len(site.node.args) < 2:
+                    continue
+                app = LossApplication(
+                    loc, loss, self._input_source(site.node.args[0], ctx), self._target_source(site.node.args[1], ctx)
+                )
+                if loss.kind == "ctc" and len(site.node.args) >= 3:
+                    app.lengths_constant = self._constant_lengths(site.node.args[2], ctx)
+                f.loss_applications.append(app)
+        for loss in f.losses:
+            if loss.kind == "ctc":
+                apps = [a for a in f.loss_applications if a.loss is loss]
+                variable = any(a.lengths_constant is False for a in apps)
+                f.ctc.append(CtcCheck(loss, self._blank_collision(loss), variable))
+        for mod in self.modules:
+            for info in mod.classes.values():
+                fwd = info.methods.get("forward")
+                if fwd is None or not isinstance(fwd.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                last = fwd.node.body[-1] if fwd.node.body else None
+                if isinstance(last, ast.Return) and last.value is not None:
+                    if self._input_source(last.value, Ctx(mod, fwd)) == "softmax":
+                        f.softmax_outputs.append(Finding(mod.loc(last.value), f"{info.name}.forward"))
+
+    def _core(self, node: ast.expr) -> ast.expr:
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRANSPARENT:
+            node = node.func.value
+        return node
+
+    def _input_source(self, node: ast.expr, ctx: Ctx, depth: int = 0) -> str:
+        node = self._core(node)
+        if isinstance(node, ast.Name) and depth < 3:
+            b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
+            if b is not None and b.node is not None and not b.index:
+                return self._input_source(b.node, ctx, depth + 1)
+            return "unknown"
+        if not isinstance(node, ast.Call):
+            return "unknown"
+        fn = node.func
+        if isinstance(fn, ast.Attribute) and fn.attr in ("log_softmax", "softmax"):
+            return fn.attr
+        spec = knowledge.lookup(self.resolver.qualname(fn, ctx))
+        if spec is None and isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name) and fn.value.id == "self":
+            spec = self._self_module_spec(ctx, fn.attr)
+        if spec is not None and spec.role == "softmax":
+            return spec.kind
+        return "model_output"
+
+    def _self_module_spec(self, ctx: Ctx, attr: str) -> ApiSpec | None:
+        if ctx.scope.cls is None:
+            return None
+        info = ctx.mod.classes.get(ctx.scope.cls)
+        sets = info.self_attrs.get(attr, []) if info else []
+        for scope, b in sets:
+            if isinstance(b.node, ast.Call):
+                return knowledge.lookup(self.resolver.qualname(b.node.func, Ctx(ctx.mod, scope)))
+        return None
+
+    def _target_source(self, node: ast.expr, ctx: Ctx) -> str:
+        node = self._core(node)
+        if isinstance(node, ast.Name):
+            b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
+            node = self._core(b.node) if b is not None and b.node is not None and not b.index else node
+        if isinstance(node, ast.Call):
+            spec = knowledge.lookup(self.resolver.qualname(node.func, ctx))
+            if spec is not None and spec.role == "one_hot":
+                return "one_hot"
+        return "unknown"
+
+    def _constant_lengths(self, node: ast.expr, ctx: Ctx) -> bool | None:
+        node = self._core(node)
+        if isinstance(node, ast.Name):
+            b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
+            if b is None or b.node is None:
+                return None
+            node = self._core(b.node)
+        if isinstance(node, ast.Call):
+            q = self.resolver.qualname(node.func, ctx) or ""
+            if q in ("torch.full", "torch.full_like", "torch.ones", "torch.ones_like"):
+                return True
+            if q in ("torch.tensor", "torch.LongTensor", "torch.IntTensor") and node.args and isinstance(node.args[0], ast.BinOp):
+                return True  # torch.tensor([T] * B)
+            return False
+        return None
+
+    def _blank_collision(self, loss: Loss) -> str | None:
+        blank = loss.args.get("blank", UNKNOWN).value
+        if not isinstance(blank, int) or isinstance(blank, bool):
+            return None
+        for mod in self.modules:
+            for node in ast.walk(mod.tree):
+                if isinstance(node, ast.Dict) and len(node.keys) >= 3:
+                    pairs = [
+                        (k.value, v.value)
+                        for k, v in zip(node.keys, node.values, strict=False)
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Constant)
+                    ]
+                    if len(pairs) == len(node.keys) and all(isinstance(v, int) for _, v in pairs):
+                        for key, value in pairs:
+                            if value == blank and key not in BLANK_LIKE:
+                                return f"label {key!r} is also index {blank} ({mod.where(node.lineno)})"
+                elif isinstance(node, ast.DictComp) and blank == 0:
+                    hit = self._enumerate_from_zero(node, mod)
+                    if hit:
+                        return hit
+        return None
+
+    def _enumerate_from_zero(self, node: ast.DictComp, mod: ModuleInfo) -> str | None:
+        gen = node.generators[0] if node.generators else None
+        if gen is None or not isinstance(gen.iter, ast.Call) or not isinstance(gen.iter.func, ast.Name):
+            return None
+        if gen.iter.func.id != "enumerate" or len(gen.iter.args) != 1 or gen.iter.keywords:
+            return None
+        if not (isinstance(gen.target, ast.Tuple) and len(gen.target.elts) == 2 and isinstance(gen.target.elts[0], ast.Name)):
+            return None
+        index = gen.target.elts[0].id
+        if not (isinstance(node.value, ast.Name) and node.value.id == index):
+            return None
+        seq = self.resolver.evaluate(gen.iter.args[0], Ctx(mod, mod.module_scope))
+        first = (
+            seq.value.member(0).value
+            if isinstance(seq.value, SeqObj)
+            else (seq.value[:1] if isinstance(seq.value, str) else _MISSING)
+        )
+        if first is _MISSING:
+            return None  # cannot see the vocabulary: stay silent
+        if first in BLANK_LIKE:
+            return None
+        return f"labels from enumerate() start at 0 ({mod.where(node.lineno)})"
+
+    # -- inputs and step loops ----------------------------------------------------------------
+    def _inputs_and_loops(self) -> None:
+        layers = {(layer.owner, layer.target): layer for layer in self.facts.recurrent if layer.target}
+        for mod in self.modules:
+            for site in mod.calls:
+                text = ast.unparse(site.node.func)
+                layer = layers.get((site.scope.cls, text)) or layers.get((None, text))
+                if layer is None or not site.node.args:
+                    continue
+                ctx = Ctx(mod, site.scope)
+                hot = self._one_hot_call(site.node.args[0], ctx)
+                if hot is not None:
+                    self.facts.one_hot_inputs.append(Finding(mod.loc(hot), layer.display))
+                if layer.is_cell and site.loops and _teacher_forced(site.node.args[0], site.loops[-1]):
+                    self.facts.step_loops.append(StepLoop(mod.loc(site.node), layer.display))
+
+    def _one_hot_call(self, node: ast.expr, ctx: Ctx) -> ast.Call | None:
+        node = self._core(node)
+        if isinstance(node, ast.Name):
+            b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
+            if b is None or b.node is None or b.index:
+                return None
+            node = self._core(b.node)
+        if isinstance(node, ast.Call):
+            spec = knowledge.lookup(self.resolver.qualname(node.func, ctx))
+            if spec is not None and spec.role == "one_hot":
+                return node
+        return None
+
+    def _regularization_terms(self) -> None:
+        for mod in self.modules:
+            for scope in [mod.module_scope, *mod.scopes.values()]:
+                for name, bindings in scope.bindings.items():
+                    if not set(split_words(name)) & (REGULARIZATION_WORDS | {"reg", "l1"}):
+                        continue
+                    for b in bindings:
+                        if b.node is not None and _uses_parameters(b.node) and mod.name_loads.get(name, 0) == 0:
+                            self.facts.unused_regularization.append(Finding(mod.loc(b.node), name))
+
+
+def _names_of(spec: ApiSpec) -> list[str]:
+    return [q for q, s in knowledge._table().items() if s is spec]
+
+
+def _same_root(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _mentions_grad(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "grad" for n in ast.walk(node))
+
+
+def _uses_parameters(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("parameters", "named_parameters")
+        for n in ast.walk(node)
+    )
+
+
+def _expr_key(node: ast.expr, value: Value) -> str:
+    n = value.number()
+    return f"#{n}" if n is not None else ast.unparse(node).split(".")[-1]
+
+
+def _teacher_forced(arg: ast.expr, loop: ast.AST) -> bool:
+    """The cell's input comes from the sequence by the loop index, not from its own outputs."""
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    loop_vars = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    if isinstance(arg, ast.Subscript):
+        return any(isinstance(n, ast.Name) and n.id in loop_vars for n in ast.walk(arg.slice))
+    if isinstance(arg, ast.Name) and arg.id in loop_vars:
+        it = loop.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("enumerate", "zip") and it.args:
+            it = it.args[0]
+        return isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr in ("unbind", "split", "chunk")
+    return False
+
+
+def build_unit_facts(modules: list[ModuleInfo], entry: str, resolver: Resolver) -> UnitFacts:
+    """Facts for the unit made of ``modules`` (entry script first)."""
+    facts = UnitFacts(entry=entry, paths=[m.display for m in modules])
+    return _Builder(modules, resolver, facts).build()
+
+
+__all__ = ["Scope", "build_unit_facts"]

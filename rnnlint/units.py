@@ -1,0 +1,124 @@
+"""Training units: a script plus the local modules it imports, analysed together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlint.frontends.pyindex import ModuleInfo
+from rnnlint.frontends.source import SourceError
+
+# A cheap look at the bytes decides whether a file can matter at all.
+RELEVANT = re.compile(
+    rb"torch|tensorflow|keras|lightning|flax|optax|jax|LSTM|GRU|\bRNN|rnn|Trainer|\.backward\(|clip_grad", re.ASCII
+)
+TRAINING_HINT = re.compile(rb"\.backward\(|\.fit\(|Trainer\(|\.step\(|__main__")
+
+Loader = Callable[[Path], "ModuleInfo | SourceError | None"]
+
+
+@dataclass
+class Unit:
+    entry: ModuleInfo
+    modules: list[ModuleInfo] = field(default_factory=list)
+
+
+class ModuleFinder:
+    """Resolves imports to local files, searching next to the importer and its package roots."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [r.resolve() for r in roots]
+        self._cache: dict[tuple[str, str, int], str | None] = {}
+
+    def __call__(self, mod: ModuleInfo, dotted: str, level: int) -> str | None:
+        key = (mod.path, dotted, level)
+        if key not in self._cache:
+            self._cache[key] = self._find(Path(mod.path), dotted, level)
+        return self._cache[key]
+
+    def _find(self, importer: Path, dotted: str, level: int) -> str | None:
+        folder = importer.parent
+        if level == -1:  # a submodule of the package `importer` initialises
+            return _module_file(folder, dotted)
+        if level > 0:
+            for _ in range(level - 1):
+                folder = folder.parent
+            return _module_file(folder, dotted) if dotted else _existing(folder / "__init__.py")
+        for base in self._search_dirs(folder):
+            hit = _module_file(base, dotted)
+            if hit:
+                return hit
+        return None
+
+    def _search_dirs(self, folder: Path) -> list[Path]:
+        dirs = [folder]
+        top = folder
+        while (top / "__init__.py").is_file() and top.parent != top:
+            top = top.parent
+            dirs.append(top)
+        for extra in (folder / "src", *self.roots):
+            if extra not in dirs:
+                dirs.append(extra)
+        return dirs
+
+
+def _module_file(base: Path, dotted: str) -> str | None:
+    parts = [p for p in dotted.split(".") if p]
+    if not parts:
+        return None
+    stem = base.joinpath(*parts)
+    return _existing(stem.with_suffix(".py")) or _existing(stem / "__init__.py")
+
+
+def _existing(path: Path) -> str | None:
+    return str(path.resolve()) if path.is_file() else None
+
+
+def local_imports(mod: ModuleInfo, finder: ModuleFinder) -> list[str]:
+    """Paths of the unit-local modules that ``mod`` imports."""
+    out: list[str] = []
+    for ref in mod.imports.values():
+        hits = []
+        if ref.name is not None:
+            full = f"{ref.module}.{ref.name}" if ref.module else ref.name
+            hits.append(finder(mod, full, ref.level))
+        if ref.module or ref.level:
+            hits.append(finder(mod, ref.module, ref.level))
+        for hit in hits:
+            if hit and hit != mod.path and hit not in out:
+                out.append(hit)
+                break
+    return out
+
+
+def build_units(modules: dict[str, ModuleInfo], load: Loader, finder: ModuleFinder, max_modules: int = 64) -> list[Unit]:
+    """Split the linted modules into units; imported local modules join their importer's unit."""
+    imports: dict[str, list[str]] = {}
+
+    def closure(start: ModuleInfo) -> list[ModuleInfo]:
+        order, queue = [start], [start]
+        seen = {start.path}
+        while queue and len(order) < max_modules:
+            mod = queue.pop(0)
+            if mod.path not in imports:
+                imports[mod.path] = local_imports(mod, finder)
+            for path in imports[mod.path]:
+                if path in seen:
+                    continue
+                seen.add(path)
+                dep = modules.get(path) or load(Path(path))
+                if isinstance(dep, ModuleInfo):
+                    order.append(dep)
+                    queue.append(dep)
+        return order
+
+    closures = {path: closure(mod) for path, mod in modules.items()}
+    imported = {m.path for path, mods in closures.items() for m in mods[1:]}
+    units = []
+    for path, mods in closures.items():
+        mod = modules[path]
+        if path not in imported or TRAINING_HINT.search(mod.source.encode("utf-8", "replace")):
+            units.append(Unit(mod, mods))
+    return units
