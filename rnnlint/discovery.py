@@ -42,13 +42,16 @@ class MissingPathError(Exception):
 @dataclass(frozen=True)
 class _Ignore:
     root: Path
-    spec: pathspec.PathSpec  # type: ignore[type-arg,unused-ignore]
+    spec: pathspec.GitIgnoreSpec
+    anchored_only: bool = True
 
     def matches(self, path: Path, is_dir: bool) -> bool:
         try:
             rel = path.relative_to(self.root).as_posix()
         except ValueError:
-            return False
+            if self.anchored_only:
+                return False
+            rel = path.as_posix().lstrip("/")  # outside the config's folder: unanchored patterns still apply
         return self.spec.match_file(rel + "/" if is_dir else rel)
 
 
@@ -60,13 +63,13 @@ def _gitignore(folder: Path) -> _Ignore | None:
         lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(folder, pathspec.PathSpec.from_lines("gitwildmatch", lines))
+    return _Ignore(folder, pathspec.GitIgnoreSpec.from_lines(lines))
 
 
 def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = True, base: Path | None = None) -> Iterator[Path]:
     """Yield lintable files under ``targets`` in a stable order, each once."""
     base = (base or Path.cwd()).resolve()
-    excluded = _Ignore(base, pathspec.PathSpec.from_lines("gitwildmatch", [*DEFAULT_EXCLUDES, *exclude]))
+    excluded = _Ignore(base, pathspec.GitIgnoreSpec.from_lines(exclude), anchored_only=False)
     seen: set[Path] = set()
     for target in targets:
         if not target.exists() and not target.is_symlink():

@@ -160,6 +160,7 @@ class _Event:
     scaled: bool = False
     callee: str | None = None
     clip: Clipping | None = None
+    scope_key: str = ""
 
 
 @dataclass
@@ -368,6 +369,7 @@ class _Builder:
             for site in mod.calls:
                 ev = self._event(site, mod, optimizer_targets, scheduler_targets, clip_at)
                 if ev is not None:
+                    ev.scope_key = site.scope.key
                     raw.setdefault((mod.path, site.scope.key), []).append(ev)
             for scope, order, node, _loops in mod.grad_updates:
                 raw.setdefault((mod.path, scope.key), []).append(_Event("update", order, node, mod))
@@ -386,7 +388,7 @@ class _Builder:
             amp = any(e.scaled for e in flat)
             if (loc.path, loc.line, loc.col) not in seen_backward:
                 seen_backward.add((loc.path, loc.line, loc.col))
-                self.facts.loops.append(TrainingLoop(loc, "manual", key or "<module>", amp))
+                self.facts.loops.append(TrainingLoop(loc, "manual", first.scope_key or "<module>", amp))
             for m in self._misplaced(flat):
                 k = (m.loc.path, m.loc.line, m.loc.col)
                 if k not in seen_clip:
@@ -615,7 +617,9 @@ class _Builder:
         for loss in f.losses:
             if loss.kind == "ctc":
                 apps = [a for a in f.loss_applications if a.loss is loss]
-                variable = any(a.lengths_constant is False for a in apps)
+                variable = any(a.lengths_constant is False for a in apps) or (
+                    not any(a.lengths_constant for a in apps) and (bool(f.padding) or f.has("packing"))
+                )
                 f.ctc.append(CtcCheck(loss, self._blank_collision(loss), variable))
         for mod in self.modules:
             for info in mod.classes.values():
