@@ -497,7 +497,19 @@ class Resolver:
         if self.class_info(q) is not None and q is not None:
             self._instances[id(node)] = (node, ctx)
             return Value(Instance(q, id(node)))
-        return UNKNOWN
+        return self._returned(q)
+
+    def _returned(self, qname: str | None) -> Value:
+        """What a local function returns, when it has a single ``return`` (``args = parse_args()``)."""
+        if not qname or not qname.startswith(LOCAL):
+            return UNKNOWN
+        path, inner = split_local(qname)
+        mod = self.modules.get(path)
+        scope = mod.scopes.get(inner) if mod else None
+        if mod is None or scope is None:
+            return UNKNOWN
+        returns = [n for n in _own_nodes(scope.node) if isinstance(n, ast.Return) and n.value is not None]
+        return self.evaluate(returns[0].value, Ctx(mod, scope)) if len(returns) == 1 else UNKNOWN
 
     # -- parameters ------------------------------------------------------------------------
     def parameter(self, mod: ModuleInfo, scope: Scope, name: str) -> Value:
@@ -570,3 +582,15 @@ class Resolver:
             if mod.scopes.get(scope.key) is scope:
                 return mod
         return None
+
+
+def _own_nodes(fn: ast.AST) -> list[ast.AST]:
+    """The nodes of a function body, not descending into nested functions or classes."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
