@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.engine import Linter
 from rnnlint.discovery import discover
+from rnnlint.engine import Linter
 from rnnlint.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
