@@ -205,4 +205,7 @@ class UnitFacts:
     def task_for(self, layer: RecurrentLayer) -> ModelTask:
         """Task evidence for the model holding ``layer``, merged with the unit's."""
         own = self.tasks.get(layer.owner or "", ModelTask())
+        if own.whole_input and not own.causal:
+            # an explicit encoder/classifier keeps its role beside a decoder in the same unit
+            return ModelTask([], own.whole_input + self.unit_task.whole_input)
         return ModelTask(own.causal + self.unit_task.causal, own.whole_input + self.unit_task.whole_input)

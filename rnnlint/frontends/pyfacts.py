@@ -37,7 +37,7 @@ from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
 # Words that show intent. Matching is on identifier words (snake/camel split).
 VALIDATION_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluate", "evaluation", "dev", "test", "testing"}
 NAN_WORDS = {"nan", "isnan", "finite", "isfinite", "anomaly", "inf"}
-LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "csv", "plot", "curve", "curves", "writer", "neptune", "comet"}
+LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "plot", "curve", "curves", "writer", "neptune", "comet"}
 REGULARIZATION_WORDS = {"l2", "regularization", "regularizer", "regularize", "penalty"}
 MASK_WORDS = {"mask", "masks", "masked", "masking"}
 OVERSAMPLING_WORDS = {"oversample", "oversampling", "upsample", "upsampling", "resample", "balanced", "weighted", "undersample"}
@@ -755,6 +755,8 @@ class _Builder:
 
     def _one_hot_call(self, node: ast.expr, ctx: Ctx) -> ast.Call | None:
         node = self._core(node)
+        if isinstance(node, ast.Subscript):  # x[:, t] of a one-hot x
+            node = self._core(node.value)
         if isinstance(node, ast.Name):
             b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
             if b is None or b.node is None or b.index:
