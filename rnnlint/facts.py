@@ -29,6 +29,7 @@ class RecurrentLayer:
     recurrent_dropout: Value = UNKNOWN
     owner: str | None = None  # the class whose method builds it
     target: str | None = None  # what it is assigned to: "self.rnn"
+    alternatives: bool = False  # the target is also assigned another layer (a configurable cell type)
 
     @property
     def display(self) -> str:

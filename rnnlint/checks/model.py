@@ -12,7 +12,7 @@ from rnnlint.settings import Settings
 @rule("RNN101")
 def vanilla_rnn(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for layer in facts.recurrent:
-        if layer.cell == "rnn":
+        if layer.cell == "rnn" and not layer.alternatives:  # a configurable cell type is a choice, not a default
             yield Report(
                 layer.loc,
                 f"plain `{layer.display}` cell: its gradients vanish over long sequences; "

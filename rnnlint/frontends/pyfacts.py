@@ -260,6 +260,7 @@ class _Builder:
                     recurrent_dropout=a.get("recurrent_dropout", Value(0.0, None, True)),
                     owner=api.site.scope.cls,
                     target=api.target,
+                    alternatives=self._assigned_twice(api),
                 )
             )
         elif role == "optimizer":
@@ -312,6 +313,15 @@ class _Builder:
         elif role in ("nan_guard", "logger", "sampler", "packing", "attention", "class_weights"):
             kind = {"logger": "logging", "class_weights": "imbalance"}.get(role, role)
             self.facts.add_evidence(kind, f"{spec.qname} at {loc.short()}")
+
+    @staticmethod
+    def _assigned_twice(api: _Api) -> bool:
+        target, scope = api.target, api.site.scope
+        if not target:
+            return False
+        if target.startswith("self.") and scope.cls and scope.cls in api.mod.classes:
+            return len(api.mod.classes[scope.cls].self_attrs.get(target[5:], [])) > 1
+        return len(scope.bindings.get(target, [])) > 1
 
     def _referenced(self, target: str | None, mod: ModuleInfo) -> bool:
         if target is None:
