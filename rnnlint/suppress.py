@@ -34,7 +34,8 @@ class Suppressions:
 def scan(source: str) -> Suppressions:
     """Find suppression comments; real comments only, never text inside strings."""
     found = Suppressions()
-    if "noqa" not in source and "rnnlint" not in source:
+    lowered = source.lower()
+    if "noqa" not in lowered and "rnnlint" not in lowered:
         return found
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))

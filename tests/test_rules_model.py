@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import codes, lint, lint_files
+from helpers import codes
+from helpers import lint as _lint
+from helpers import lint_files as _lint_files
 
 from rnnlint.diagnostics import Diagnostic, Severity
 from rnnlint.settings import Settings
+
+
+def lint(tmp: Path, source: str, **kw: Any) -> list[Diagnostic]:
+    """helpers.lint, but a snippet that does not parse fails the test instead of passing a silent check."""
+    diags = _lint(tmp, source, **kw)
+    assert "RNN001" not in codes(diags), [d.message for d in diags if d.code == "RNN001"]
+    return diags
+
+
+def lint_files(tmp: Path, files: dict[str, str], **kw: Any) -> list[Diagnostic]:
+    diags = _lint_files(tmp, files, **kw)
+    assert "RNN001" not in codes(diags), [d.message for d in diags if d.code == "RNN001"]
+    return diags
 
 
 def line_of(source: str, needle: str, nth: int = 1) -> int:
@@ -386,22 +402,50 @@ def test_rnn102_never_for_a_word_language_model(tmp_path: Path) -> None:
     assert codes(diags, "RNN10") == []
 
 
+LABELS_TAIL = """
+
+def train_step(data, labels, hidden):
+    output, hidden = model(data, hidden)
+    return criterion(output.view(-1, ntokens), labels), hidden
+"""
+
+
+def test_rnn102_never_for_a_word_language_model_even_with_classification_names(tmp_path: Path) -> None:
+    # CE loss + a `labels` identifier is whole-input evidence; bptt/repackage/the tied head are causal and win
+    source = WORD_LM + LABELS_TAIL
+    assert codes(lint(tmp_path / "lm", source), "RNN102") == []
+    # control: strip the causal signals and the same code reads as a classifier
+    stripped = (
+        source.replace("bptt", "seq_len_arg")
+        .replace("repackage_hidden", "detach_state")
+        .replace("self.decoder = nn.Linear(nhid, ntoken)", "self.decoder = nn.Linear(nhid, 2)")
+    )
+    assert lines(lint(tmp_path / "control", stripped), "RNN102") == [line_of(stripped, "nn.LSTM(")]
+
+
+TIED_HEAD = """
+import torch.nn as nn
+
+
+class RNNModel(nn.Module):
+    def __init__(self, ntoken, ninp, nhid, nlayers, num_classes):
+        super().__init__()
+        self.embed = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=0.5)
+        self.head = nn.Linear(nhid, {out})
+
+
+criterion = nn.CrossEntropyLoss()
+"""
+
+
 def test_rnn102_never_for_an_lm_head_tied_to_the_vocabulary(tmp_path: Path) -> None:
-    # no causal words at all: the Linear(nhid, ntoken) head over the Embedding(ntoken, ...) vocabulary decides
-    source = """
-    import torch.nn as nn
-
-
-    class RNNModel(nn.Module):
-        def __init__(self, ntoken, ninp, nhid, nlayers, num_classes):
-            super().__init__()
-            self.encoder = nn.Embedding(ntoken, ninp)
-            self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=0.5)
-            self.head = nn.Linear(nhid, ntoken)
-            self.labels = num_classes
-    """
-    diags = lint(tmp_path, source)
-    assert codes(diags, "RNN102") == []
+    # no causal words at all; the CE loss + `num_classes` look like classification, but the
+    # Linear(nhid, ntoken) head projecting back onto the Embedding(ntoken, ...) vocabulary makes it a language model
+    assert codes(lint(tmp_path / "lm", TIED_HEAD.format(out="ntoken")), "RNN102") == []
+    # control: the same model with a head over the classes is a classifier
+    source = TIED_HEAD.format(out="num_classes")
+    assert lines(lint(tmp_path / "cls", source), "RNN102") == [line_of(source, "nn.LSTM(")]
 
 
 def test_rnn102_never_for_an_attention_decoder(tmp_path: Path) -> None:
@@ -429,9 +473,42 @@ def test_rnn102_never_for_an_attention_decoder(tmp_path: Path) -> None:
             output, hidden = self.gru(output, hidden)
             return F.log_softmax(self.out(output[0]), dim=1), hidden, attn_weights
     """
-    diags = lint(tmp_path, source)
+    diags = lint(tmp_path / "a", source)
     assert codes(diags, "RNN102") == []
     assert lines(diags, "RNN103") == [line_of(source, "nn.GRU(")]  # the GRU itself was seen
+    # inside a unit that also looks like classification (NLL loss over a label vocabulary) it is still a decoder
+    with_labels = (
+        textwrap.dedent(source) + '\n\ncriterion = nn.NLLLoss()\nlabels = ["<sos>", "<eos>", "play_music", "get_weather"]\n'
+    )
+    assert codes(lint(tmp_path / "b", with_labels), "RNN102") == []
+    # the class name alone is enough: with an output head not tied to the embedding vocabulary ...
+    untied = with_labels.replace("self.out = nn.Linear(hidden_size, output_size)", "self.out = nn.Linear(hidden_size, 4)")
+    assert codes(lint(tmp_path / "c", untied), "RNN102") == []
+    # ... and the control: the same module not named as a decoder is reported in that unit
+    control = untied.replace("AttnDecoderRNN", "AttnReaderRNN")
+    assert lines(lint(tmp_path / "d", control), "RNN102") == [line_of(control, "nn.GRU(")]
+
+
+def test_rnn102_message_names_an_argparse_store_true_default(tmp_path: Path) -> None:
+    source = """
+    import argparse
+    import torch.nn as nn
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bidirectional", action="store_true")
+    args = parser.parse_args()
+
+
+    class IntentClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(0.5)
+            self.lstm = nn.LSTM(32, 256, num_layers=2, bidirectional=args.bidirectional)
+    """
+    diags = lint(tmp_path, source)
+    d = only(diags, "RNN102")
+    assert d.loc.line == line_of(source, "nn.LSTM(")
+    assert "argparse default of --bidirectional" in d.message
 
 
 RNN102_SILENT = {
@@ -530,7 +607,29 @@ def test_rnn103_fires_when_the_layer_count_flows_from_argparse(tmp_path: Path) -
     assert lines(diags, "RNN103") == [line_of(source, "nn.GRU(")]
 
 
+def test_rnn103_counts_a_lone_cell_as_one_layer(tmp_path: Path) -> None:
+    source = """
+    import torch.nn as nn
+
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(0.5)
+            self.cell = nn.GRUCell(64, 256)
+    """
+    diags = lint(tmp_path, source)
+    assert lines(diags, "RNN103") == [line_of(source, "nn.GRUCell(")]
+    assert "`GRUCell`" in only(diags, "RNN103").message
+
+
 RNN103_SILENT = {
+    "two cells": """
+        import torch.nn as nn
+
+        drop = nn.Dropout(0.5)
+        cells = [nn.LSTMCell(64, 256), nn.LSTMCell(256, 256)]
+        """,
     "stacked": """
         import torch.nn as nn
 
@@ -643,12 +742,40 @@ def test_rnn104_value_flows_from_the_script_into_model_py(tmp_path: Path) -> Non
     assert where(diags, "RNN104") == [("model.py", line_of(MODEL_PY, "nn.LSTM("))]
     d = only(diags, "RNN104")
     assert "2048" in d.message
-    assert f"passed as hidden at {tmp_path.name}/train.py:{line_of(TRAIN_PY_2048, 'Model(hidden=2048)')}" in d.message
+    assert "passed as hidden at " in d.message
+    assert f"train.py:{line_of(TRAIN_PY_2048, 'Model(hidden=2048)')})" in d.message  # where the value was passed
 
 
 def test_rnn104_model_py_alone_uses_its_defaults(tmp_path: Path) -> None:
     diags = lint_files(tmp_path, {"model.py": MODEL_PY, "train.py": TRAIN_PY_2048}, only=["model.py"])
     assert codes(diags, "RNN104") == []
+
+
+def test_rnn104_value_flows_from_a_dataclass_config(tmp_path: Path) -> None:
+    source = """
+    from dataclasses import dataclass
+
+    import torch.nn as nn
+
+
+    @dataclass
+    class Config:
+        hidden_size: int = 2000
+        num_layers: int = 3
+
+
+    class Net(nn.Module):
+        def __init__(self, cfg: Config):
+            super().__init__()
+            self.rnn = nn.LSTM(10, cfg.hidden_size, cfg.num_layers, dropout=0.5)
+
+
+    net = Net(Config())
+    """
+    diags = lint(tmp_path, source)
+    d = only(diags, "RNN104")
+    assert d.loc.line == line_of(source, "nn.LSTM(")
+    assert "2000" in d.message and "Config.hidden_size" in d.message
 
 
 @pytest.mark.parametrize("hidden", [128, 256, 512])
@@ -920,6 +1047,14 @@ def test_rnn107_fires_through_argparse_values(tmp_path: Path) -> None:
     assert "argparse default of --dropout" in d.message
 
 
+def test_rnn107_fires_on_positional_arguments(tmp_path: Path) -> None:
+    # LSTM(input_size, hidden_size, num_layers, bias, batch_first, dropout)
+    source = "import torch.nn as nn\n\nrnn = nn.LSTM(32, 256, 1, True, False, 0.5)\n"
+    diags = lint(tmp_path, source)
+    assert lines(diags, "RNN107") == [3]
+    assert "dropout=0.5" in only(diags, "RNN107").message
+
+
 CONDITIONAL_DROPOUT_ARGPARSE = """
 import argparse
 import torch.nn as nn
@@ -1012,6 +1147,29 @@ def test_rnn108_fires_on_one_hot_through_a_variable(tmp_path: Path) -> None:
     """
     diags = lint(tmp_path, source)
     assert lines(diags, "RNN108") == [line_of(source, "one_hot(tokens")]
+
+
+def test_rnn108_fires_on_one_hot_rebound_before_the_layer(tmp_path: Path) -> None:
+    source = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class CharRNN(nn.Module):
+        def __init__(self, n_chars):
+            super().__init__()
+            self.n_chars = n_chars
+            self.rnn = nn.LSTM(n_chars, 256, 2, dropout=0.5)
+
+        def forward(self, x, hidden):
+            x = F.one_hot(x, self.n_chars)
+            x = x.float()
+            out, hidden = self.rnn(x, hidden)
+            return out, hidden
+    """
+    diags = lint(tmp_path, source)
+    assert lines(diags, "RNN108") == [line_of(source, "F.one_hot(")]
 
 
 RNN108_SILENT = {

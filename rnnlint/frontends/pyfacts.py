@@ -36,7 +36,7 @@ from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
 
 # Words that show intent. Matching is on identifier words (snake/camel split).
 VALIDATION_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluate", "evaluation", "dev", "test", "testing"}
-NAN_WORDS = {"nan", "isnan", "finite", "isfinite", "anomaly", "inf"}
+NAN_WORDS = {"nan", "isnan", "finite", "isfinite", "anomaly"}
 LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "plot", "curve", "curves", "writer", "neptune", "comet"}
 REGULARIZATION_WORDS = {"l2", "regularization", "regularizer", "regularize", "penalty"}
 MASK_WORDS = {"mask", "masks", "masked", "masking"}
@@ -265,6 +265,9 @@ class _Builder:
             )
         elif role == "optimizer":
             node = self._arg_node(spec, api.site.node, "params")
+            group_decay = self._group_weight_decay(node, api.ctx)
+            if group_decay is not None:
+                a = {**a, "weight_decay": group_decay}
             self.facts.optimizers.append(
                 Optimizer(
                     loc,
@@ -314,6 +317,22 @@ class _Builder:
             kind = {"logger": "logging", "class_weights": "imbalance"}.get(role, role)
             self.facts.add_evidence(kind, f"{spec.qname} at {loc.short()}")
 
+    def _group_weight_decay(self, node: ast.expr | None, ctx: Ctx) -> Value | None:
+        """``Adam([{"params": ..., "weight_decay": 1e-4}, ...])``: the largest per-group decay."""
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            return None
+        values = []
+        for elt in node.elts:
+            if isinstance(elt, ast.Dict):
+                for k, v in zip(elt.keys, elt.values, strict=False):
+                    if isinstance(k, ast.Constant) and k.value == "weight_decay":
+                        values.append(self.resolver.evaluate(v, ctx))
+        if not values:
+            return None
+        if any(v.number() is None for v in values):
+            return UNKNOWN
+        return max(values, key=lambda v: v.number() or 0.0)
+
     @staticmethod
     def _assigned_twice(api: _Api) -> bool:
         target, scope = api.target, api.site.scope
@@ -347,7 +366,17 @@ class _Builder:
         }
         if not found or any(r == "self" or r.startswith("self.") for r in found):
             return None
-        return frozenset(found)
+        return frozenset(self._alias_root(r, ctx) for r in found)
+
+    def _alias_root(self, root: str, ctx: Ctx) -> str:
+        """``encoder = model.lstm`` makes ``encoder`` the root ``model.lstm``."""
+        if not root.isidentifier():
+            return root
+        scope = ctx.scope if root in ctx.scope.bindings else ctx.mod.module_scope
+        b = self.resolver._reaching(scope.bindings.get(root, []), 10**9)
+        if b is not None and isinstance(b.node, (ast.Attribute, ast.Name)) and not b.index:
+            return ast.unparse(b.node)
+        return root
 
     def _method_clips(self) -> None:
         """Clipping spelled as methods of trainers/accelerators, and manual clamps of ``.grad``."""
@@ -764,14 +793,16 @@ class _Builder:
                     self.facts.step_loops.append(StepLoop(mod.loc(site.node), layer.display))
 
     def _one_hot_call(self, node: ast.expr, ctx: Ctx) -> ast.Call | None:
-        node = self._core(node)
-        if isinstance(node, ast.Subscript):  # x[:, t] of a one-hot x
-            node = self._core(node.value)
-        if isinstance(node, ast.Name):
+        for _ in range(4):  # follow x[:, t] and rebinding chains such as x = one_hot(x); x = x.float()
+            node = self._core(node)
+            if isinstance(node, ast.Subscript):
+                node = self._core(node.value)
+            if not isinstance(node, ast.Name):
+                break
             b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
             if b is None or b.node is None or b.index:
                 return None
-            node = self._core(b.node)
+            node = b.node
         if isinstance(node, ast.Call):
             spec = knowledge.lookup(self.resolver.qualname(node.func, ctx))
             if spec is not None and spec.role == "one_hot":
@@ -818,6 +849,8 @@ def _teacher_forced(arg: ast.expr, loop: ast.AST) -> bool:
     if not isinstance(loop, (ast.For, ast.AsyncFor)):
         return False
     loop_vars = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in _TRANSPARENT:
+        arg = arg.func.value
     if isinstance(arg, ast.Subscript):
         return any(isinstance(n, ast.Name) and n.id in loop_vars for n in ast.walk(arg.slice))
     if isinstance(arg, ast.Name) and arg.id in loop_vars:
