@@ -15,7 +15,7 @@ from rnnlint.frontends.resolve import Resolver
 from rnnlint.frontends.source import SourceError
 from rnnlint.settings import Settings
 from rnnlint.suppress import Suppressions, scan
-from rnnlint.units import RELEVANT, ModuleFinder, build_units
+from rnnlint.units import RELEVANT, ModuleFinder, build_units, local_import_names
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Linter:
         self.finder = ModuleFinder(roots or [Path.cwd()])
         self.loaded: dict[str, ModuleInfo | SourceError | None] = {}
         self.result = Result()
+        self._scanning: set[str] = set()
 
     def _load(self, path: Path, data: bytes | None = None, display: str | None = None) -> ModuleInfo | SourceError | None:
         key = str(path.resolve()) if data is None else str(path)
@@ -68,15 +69,16 @@ class Linter:
             inputs.append((Path(stdin[0]).resolve(), stdin[1], stdin[0]))
         for path, data, display in inputs:
             self.result.files += 1
+            from_stdin = data is not None
             if data is None:
                 try:
                     data = path.read_bytes()
                 except OSError as exc:
                     self._syntax(display or display_path(path), SourceError(f"cannot read file: {exc.strerror or exc}"))
                     continue
-            if not RELEVANT.search(data):
-                continue  # nothing recurrent or training-related can be in it
-            info = self._load(path, data, display) if stdin is not None and data is stdin[1] else self._load(path)
+            if not self._relevant(path, data):
+                continue  # nothing recurrent or training-related can be in it or in what it imports
+            info = self._load(path, data, display) if from_stdin else self._load(path)
             if isinstance(info, SourceError):
                 self._syntax(display or display_path(path), info)
             elif info is not None:
@@ -87,6 +89,24 @@ class Linter:
             self.result.diagnostics.extend(run_checks(facts, self.settings))
         self._finish()
         return self.result
+
+    def _relevant(self, path: Path, data: bytes, depth: int = 0) -> bool:
+        """A cheap byte scan: framework or training text here, or in a local module this file imports."""
+        if RELEVANT.search(data):
+            return True
+        if depth > 2:
+            return False
+        for level, dotted in local_import_names(data):
+            hit = self.finder.find(path.resolve(), dotted, level)
+            if hit is None or hit in self._scanning:
+                continue
+            self._scanning.add(hit)
+            try:
+                if self._relevant(Path(hit), Path(hit).read_bytes(), depth + 1):
+                    return True
+            except OSError:
+                continue
+        return False
 
     def _syntax(self, display: str, err: SourceError) -> None:
         loc = Loc(display, err.line, err.col, err.line, err.col)

@@ -35,6 +35,11 @@ class RecurrentLayer:
     def display(self) -> str:
         return self.api.rsplit(".", 1)[-1]
 
+    @property
+    def task_key(self) -> str | None:
+        """Key of this layer's own task evidence (its attribute name) in UnitFacts.tasks."""
+        return f"{self.owner or ''}::{self.target}" if self.target else None
+
 
 @dataclass
 class Optimizer:
@@ -192,6 +197,7 @@ class UnitFacts:
     evidence: dict[str, list[str]] = field(default_factory=dict)
     tasks: dict[str, ModelTask] = field(default_factory=dict)
     unit_task: ModelTask = field(default_factory=ModelTask)
+    sequence_length: Value = UNKNOWN  # the longest statically known sequence length (bptt, seq_len ...)
 
     @property
     def has_training(self) -> bool:
@@ -205,7 +211,12 @@ class UnitFacts:
 
     def task_for(self, layer: RecurrentLayer) -> ModelTask:
         """Task evidence for the model holding ``layer``, merged with the unit's."""
-        own = self.tasks.get(layer.owner or "", ModelTask())
+        by_class = self.tasks.get(layer.owner or "", ModelTask())
+        by_attr = self.tasks.get(layer.task_key or "", ModelTask())
+        if by_attr.causal or by_attr.whole_input:  # the attribute name is the most specific evidence
+            own = ModelTask(by_attr.causal, by_attr.whole_input + by_class.whole_input)
+        else:
+            own = by_class
         if own.whole_input and not own.causal:
             # an explicit encoder/classifier keeps its role beside a decoder in the same unit
             return ModelTask([], own.whole_input + self.unit_task.whole_input)

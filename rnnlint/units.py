@@ -14,6 +14,7 @@ from rnnlint.frontends.source import SourceError
 RELEVANT = re.compile(
     rb"torch|tensorflow|keras|lightning|flax|optax|jax|LSTM|GRU|\bRNN|rnn|Trainer|\.backward\(|clip_grad", re.ASCII
 )
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
 TRAINING_HINT = re.compile(rb"\.backward\(|\.fit\(|Trainer\(|\.step\(|__main__")
 
 Loader = Callable[[Path], "ModuleInfo | SourceError | None"]
@@ -33,9 +34,13 @@ class ModuleFinder:
         self._cache: dict[tuple[str, str, int], str | None] = {}
 
     def __call__(self, mod: ModuleInfo, dotted: str, level: int) -> str | None:
-        key = (mod.path, dotted, level)
+        return self.find(Path(mod.path), dotted, level)
+
+    def find(self, importer: Path, dotted: str, level: int) -> str | None:
+        """The local file that ``importer``'s import of ``dotted`` (at ``level``) names, if any."""
+        key = (str(importer), dotted, level)
         if key not in self._cache:
-            self._cache[key] = self._find(Path(mod.path), dotted, level)
+            self._cache[key] = self._find(importer, dotted, level)
         return self._cache[key]
 
     def _find(self, importer: Path, dotted: str, level: int) -> str | None:
@@ -62,6 +67,17 @@ class ModuleFinder:
             if extra not in dirs:
                 dirs.append(extra)
         return dirs
+
+
+def local_import_names(data: bytes) -> list[tuple[int, str]]:
+    """(level, dotted) of each import statement, by a byte scan (no parse)."""
+    out = []
+    for m in _IMPORT.finditer(data):
+        if m.group(3) is not None:
+            out.append((0, m.group(3).decode("ascii", "replace")))
+        else:
+            out.append((len(m.group(1)), m.group(2).decode("ascii", "replace")))
+    return out
 
 
 def _module_file(base: Path, dotted: str) -> str | None:

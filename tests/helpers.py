@@ -10,7 +10,9 @@ from rnnlint.engine import Linter
 from rnnlint.settings import Settings
 
 
-def lint_files(tmp: Path, files: dict[str, str], settings: Settings | None = None, only: list[str] | None = None) -> list[Diagnostic]:
+def lint_files(
+    tmp: Path, files: dict[str, str], settings: Settings | None = None, only: list[str] | None = None
+) -> list[Diagnostic]:
     """Write ``files`` (name -> source) under ``tmp`` and lint them all; ``only`` lints just those names."""
     for name, text in files.items():
         p = tmp / name

@@ -38,5 +38,12 @@ def test_every_catalogue_code_has_a_doc_and_every_rule_is_documented() -> None:
     for info in docs.values():
         assert info.name and info.summary and info.fix in ("none", "safe", "unsafe")
         body = info.body()
-        for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## False-positive traps", "## Fix safety"):
+        for heading in (
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## False-positive traps",
+            "## Fix safety",
+        ):
             assert heading in body, f"{info.code} lacks {heading}"

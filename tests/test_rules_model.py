@@ -325,6 +325,61 @@ def test_rnn102_fires_on_the_encoder_of_a_seq2seq_but_not_its_decoder(tmp_path: 
     assert "EncoderRNN" in only(diags, "RNN102").message
 
 
+def test_rnn102_encoder_keeps_its_role_beside_a_teacher_forced_decoder(tmp_path: Path) -> None:
+    # `teacher_forcing_ratio` is a causal word for the unit, but the explicit encoder still reads the whole input
+    source = """
+    import random
+
+    import torch
+    import torch.nn as nn
+
+    teacher_forcing_ratio = 0.5
+
+
+    class EncoderRNN(nn.Module):
+        def __init__(self, input_size, hidden_size=256):
+            super().__init__()
+            self.embedding = nn.Embedding(input_size, hidden_size)
+            self.gru = nn.GRU(hidden_size, hidden_size, num_layers=2, dropout=0.5)
+
+
+    class DecoderRNN(nn.Module):
+        def __init__(self, hidden_size, output_size):
+            super().__init__()
+            self.embedding = nn.Embedding(output_size, hidden_size)
+            self.gru = nn.GRU(hidden_size, hidden_size, num_layers=2, dropout=0.5)
+            self.out = nn.Linear(hidden_size, output_size)
+
+        def forward(self, tgt, hidden):
+            use_teacher_forcing = random.random() < teacher_forcing_ratio
+            return self.out(self.gru(self.embedding(tgt), hidden)[0]), use_teacher_forcing
+    """
+    diags = lint(tmp_path, source)
+    assert lines(diags, "RNN102") == [line_of(source, "nn.GRU(", 1)]
+    assert "EncoderRNN" in only(diags, "RNN102").message
+
+
+def test_rnn102_encoder_attribute_beside_a_decoder_attribute_in_one_class(tmp_path: Path) -> None:
+    source = """
+    import torch.nn as nn
+
+
+    class Seq2Seq(nn.Module):
+        def __init__(self, src_dim=64, tgt_dim=64, hidden=256):
+            super().__init__()
+            self.drop = nn.Dropout(0.5)
+            self.encoder = nn.GRU(src_dim, hidden, num_layers=2)
+            self.decoder = nn.GRU(tgt_dim, hidden, num_layers=2)
+
+        def forward(self, src, tgt):
+            _, h = self.encoder(self.drop(src))
+            out, _ = self.decoder(self.drop(tgt), h)
+            return out
+    """
+    diags = lint(tmp_path, source)
+    assert lines(diags, "RNN102") == [line_of(source, "self.encoder = nn.GRU(")]
+
+
 def test_rnn102_fires_on_a_ctc_acoustic_model(tmp_path: Path) -> None:
     source = """
     import torch

@@ -39,7 +39,9 @@ def rule(code: str) -> Callable[[Check], Check]:
 def run_checks(facts: UnitFacts, settings: Settings) -> list[Diagnostic]:
     """Run every selected rule on one unit."""
     _load_rules()
-    out = []
+    out: list[Diagnostic] = []
+    if not facts.recurrent:
+        return out  # not RNN training code (or its model is out of sight): stay silent
     for code, check in sorted(REGISTRY.items()):
         if not settings.enabled(code):
             continue

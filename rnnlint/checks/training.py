@@ -10,6 +10,9 @@ from rnnlint.facts import TrainingLoop, UnitFacts
 from rnnlint.settings import Settings
 
 
+LONG_SEQUENCE = 200  # steps; beyond this RNN206 halves the learning-rate bound (D6.3)
+
+
 def _loop_subject(loop: TrainingLoop) -> str:
     return "`Trainer(...)`" if loop.kind == "lightning" else f"the training step in `{loop.function}`"
 
@@ -97,6 +100,10 @@ def high_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]
         why = ""
         if depth >= 4:
             bound, why = bound / 2, f", halved for a {depth}-layer recurrent stack"
+        length = facts.sequence_length.number()
+        if length is not None and length > LONG_SEQUENCE:
+            origin = f" ({facts.sequence_length.origin})" if facts.sequence_length.origin else ""
+            bound, why = bound / 2, why + f", halved for {length:g}-step sequences{origin}"
         if lr > bound:
             yield Report(
                 opt.loc,

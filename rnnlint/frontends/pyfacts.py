@@ -79,6 +79,20 @@ LABEL_SEQUENCE_IDS = {
     "target_length",
     "labels_lengths",
 }
+SEQUENCE_LENGTH_IDS = {
+    "bptt",
+    "seq_len",
+    "seq_length",
+    "sequence_length",
+    "max_len",
+    "max_seq_len",
+    "max_length",
+    "timesteps",
+    "time_steps",
+    "seqlen",
+    "max_seq_length",
+    "num_steps",
+}
 CAUSAL_UNIT_WORDS = {
     "temperature",
     "greedy",
@@ -186,12 +200,14 @@ class _Builder:
     facts: UnitFacts
     apis: list[_Api] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
+    string_words: set[str] = field(default_factory=set)
     identifiers: set[str] = field(default_factory=set)
 
     # -- entry point -------------------------------------------------------------
     def build(self) -> UnitFacts:
         for mod in self.modules:
             self.words |= mod.words
+            self.string_words |= mod.string_words
             self.identifiers |= mod.identifiers
             for site in mod.calls:
                 spec = knowledge.lookup(self.resolver.qualname(site.node.func, Ctx(mod, site.scope)))
@@ -543,16 +559,18 @@ class _Builder:
     # -- evidence --------------------------------------------------------------------------
     def _evidence(self) -> None:
         f, words, ids = self.facts, self.words, self.identifiers
+        # string literals ("val_loss", "mfcc") show what a script does, never how it is configured
+        said = words | self.string_words
         for kind, hits in (
-            ("validation", words & VALIDATION_WORDS),
-            ("nan_guard", words & NAN_WORDS),
-            ("logging", words & LOGGING_WORDS),
+            ("validation", said & VALIDATION_WORDS),
+            ("nan_guard", said & NAN_WORDS),
+            ("logging", said & LOGGING_WORDS),
             ("regularization", words & REGULARIZATION_WORDS),
-            ("masking", words & MASK_WORDS),
+            ("masking", said & MASK_WORDS),
             ("oversampling", words & OVERSAMPLING_WORDS),
             ("imbalance", (ids & IMBALANCE_IDS) | (words & IMBALANCE_WORDS)),
             ("attention", words & ATTENTION_WORDS),
-            ("unaligned_domain", words & UNALIGNED_WORDS),
+            ("unaligned_domain", said & UNALIGNED_WORDS),
             ("label_sequences", ids & LABEL_SEQUENCE_IDS),
         ):
             for w in sorted(hits):
@@ -577,6 +595,7 @@ class _Builder:
             for info in mod.classes.values():
                 if set(split_words(info.name)) & {"dropout", "drop", "zoneout", "dropconnect"}:
                     f.add_evidence("dropout", f"class {info.name}")
+        self._sequence_length()
         for o in f.optimizers:
             if (o.weight_decay.number() or 0) > 0 or not o.weight_decay.known:
                 f.add_evidence("regularization", f"weight_decay on {o.display} at {o.loc.short()}")
@@ -590,6 +609,22 @@ class _Builder:
         if any(loss.kind == "ctc" for loss in f.losses):
             f.add_evidence("ctc", "CTC loss")
 
+    def _sequence_length(self) -> None:
+        """The longest known sequence length from argparse defaults or module constants (RNN206)."""
+        best = UNKNOWN
+        for mod in self.modules:
+            candidates = [self.resolver._argparse_value(mod.path, d) for d in mod.argparse if d.lower() in SEQUENCE_LENGTH_IDS]
+            candidates += [
+                self.resolver._name_value(name, Ctx(mod, mod.module_scope), 10**9)
+                for name in mod.module_scope.bindings
+                if name.lower() in SEQUENCE_LENGTH_IDS
+            ]
+            for v in candidates:
+                n = v.number()
+                if n is not None and n > (best.number() or 0):
+                    best = v
+        self.facts.sequence_length = best
+
     # -- task kind (RNN102) ------------------------------------------------------------------
     def _tasks(self) -> None:
         f = self.facts
@@ -598,17 +633,23 @@ class _Builder:
         if any(loss.kind in ("mse", "l1") for loss in f.losses):
             unit.causal.append("a regression loss (forecasting)")
         unit.whole_input += [f"`{w}`" for w in sorted(self.words & WHOLE_INPUT_UNIT_WORDS)]
+        seen_keys: set[str] = set()
         if f.has("ctc"):
             unit.whole_input.append("CTC over whole utterances")
         if any(loss.kind in ("ce", "nll", "bce", "bce_logits") for loss in f.losses) and self.identifiers & CLASS_COUNT_IDS:
             unit.whole_input.append("classification loss over labels")
         for layer in f.recurrent:
-            if layer.owner is None:
-                continue
-            task = f.tasks.setdefault(layer.owner, ModelTask())
-            owner_words = set(split_words(layer.owner)) | set(split_words(layer.target or ""))
-            task.causal += [f"`{w}` in {layer.owner}" for w in sorted(owner_words & CAUSAL_OWNER_WORDS)]
-            task.whole_input += [f"`{w}` in {layer.owner}" for w in sorted(owner_words & WHOLE_INPUT_OWNER_WORDS)]
+            # the class name speaks for all its layers; an attribute name only for its own layer
+            for key, words, where in (
+                (layer.owner, set(split_words(layer.owner or "")), layer.owner),
+                (layer.task_key, set(split_words(layer.target or "")), layer.target),
+            ):
+                if not key or key in seen_keys:
+                    continue
+                seen_keys.add(key)
+                task = f.tasks.setdefault(key, ModelTask())
+                task.causal += [f"`{w}` in {where}" for w in sorted(words & CAUSAL_OWNER_WORDS)]
+                task.whole_input += [f"`{w}` in {where}" for w in sorted(words & WHOLE_INPUT_OWNER_WORDS)]
         # A head that projects back to the embedding's vocabulary is a language model.
         vocab: dict[str | None, set[str]] = {}
         heads: dict[str | None, set[str]] = {}

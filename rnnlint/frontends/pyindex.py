@@ -104,6 +104,7 @@ class ModuleInfo:
     argparse: dict[str, ArgDef] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
+    string_words: set[str] = field(default_factory=set)
     attr_uses: dict[str, int] = field(default_factory=dict)
     name_loads: dict[str, int] = field(default_factory=dict)
     identifiers: set[str] = field(default_factory=set)
@@ -278,6 +279,8 @@ class _Indexer(ast.NodeVisitor):
         if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
             key = target.slice.value
         elif isinstance(target, ast.Attribute):
+            if self.scope.name in ("__init__", "") and not isinstance(stmt, ast.AugAssign):
+                return  # `self.lr = lr` stores the initial rate; it changes nothing
             key = target.attr
         elif isinstance(target, ast.Name) and isinstance(stmt, ast.AugAssign):
             key = target.id
@@ -393,7 +396,7 @@ class _Indexer(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and len(node.value) < 40:
-            self.info.words.update(split_words(node.value))
+            self.info.string_words.update(split_words(node.value))
 
     def _argparse(self, node: ast.Call) -> None:
         kw = {k.arg: k.value for k in node.keywords if k.arg}

@@ -356,7 +356,10 @@ class Resolver:
             seq = value.value
             value = seq.member(i) if isinstance(seq, SeqObj) else UNKNOWN
         if value.known and not isinstance(value.value, Container):
-            return value.with_origin(f"{name} at {ctx.mod.where(b.line)}")
+            here = f"{name} at {ctx.mod.where(b.line)}"
+            if isinstance(b.node, (ast.BinOp, ast.UnaryOp, ast.IfExp, ast.BoolOp)) and not b.index:
+                return Value(value.value, here, value.is_default)  # a computed value: name what computed it
+            return value.with_origin(here)
         return value
 
     def _name_value(self, name: str, ctx: Ctx, line: int) -> Value:
@@ -425,7 +428,7 @@ class Resolver:
         if arg.default is None:
             if arg.store_true or arg.store_false:
                 return Value(arg.store_false, origin, is_default=True)
-            return Value(None, origin, is_default=True)
+            return UNKNOWN  # no default: the value comes from the command line
         v = self.evaluate(arg.default, Ctx(mod, mod.module_scope))
         return Value(v.value, origin, is_default=True) if v.known else UNKNOWN
 
