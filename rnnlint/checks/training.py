@@ -9,7 +9,6 @@ from rnnlint.checks import Report, rule
 from rnnlint.facts import TrainingLoop, UnitFacts
 from rnnlint.settings import Settings
 
-
 LONG_SEQUENCE = 200  # steps; beyond this RNN206 halves the learning-rate bound (D6.3)
 
 
