@@ -1,48 +1,10 @@
-"""The API knowledge table: framework qualified names -> role and parameters.
-
-Rules never name a framework API; they read facts built from this table. Each row
-gives a role (what the API is for), a ``kind`` inside that role (the cell type,
-optimizer family, loss kind ...), the signature as Python source (positions and
-defaults come from it) and, where a framework spells a parameter differently,
-the canonical name rules read. Adding a framework is adding rows.
-"""
+"""PyTorch and Lightning rows of the API table (defaults from their documentation)."""
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from rnnlint.values import _MISSING
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    canonical: str
-    name: str
-    position: int | None  # None: keyword-only
-    default: Any = _MISSING
-
-
-@dataclass(frozen=True)
-class ApiSpec:
-    qname: str
-    role: str
-    kind: str
-    framework: str
-    params: tuple[ParamSpec, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def param(self, canonical: str) -> ParamSpec | None:
-        for p in self.params:
-            if p.canonical == canonical:
-                return p
-        return None
-
-
-# (role, kind, framework, qualified names, signature, renames, extra)
-_Row = tuple[str, str, str, tuple[str, ...], str, dict[str, str], dict[str, Any]]
+from rnnlint.knowledge.rows import Row
 
 _TORCH_RNN = "input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False, proj_size=0"
 _TORCH_PLAIN_RNN = (
@@ -57,7 +19,7 @@ def _torch(names: str, prefix: str = "torch.nn.") -> tuple[str, ...]:
     return tuple(prefix + n for n in names.split())
 
 
-def _optim(name: str, sig: str, family: str, extra: dict[str, Any] | None = None) -> _Row:
+def _optim(name: str, sig: str, family: str, extra: dict[str, Any] | None = None) -> Row:
     return ("optimizer", family, "torch", (f"torch.optim.{name}", f"torch.optim.{name.lower()}.{name}"), sig, {}, extra or {})
 
 
@@ -98,13 +60,13 @@ _SCHEDULERS: list[tuple[str, str, str, dict[str, str], dict[str, Any]]] = [
 ]
 
 
-def _Row_t(*row: Any) -> _Row:
+def Row_t(*row: Any) -> Row:
     """Type a generated row (the scheduler comprehension below)."""
     role, kind, framework, names, sig, renames, extra = row
     return (role, kind, framework, names, sig, renames, extra)
 
 
-_ROWS: list[_Row] = [
+ROWS: list[Row] = [
     # --- recurrent layers and cells -------------------------------------------------
     ("recurrent", "lstm", "torch", _torch("LSTM modules.rnn.LSTM modules.LSTM"), _TORCH_RNN, {}, _DROPOUT_BETWEEN),
     ("recurrent", "gru", "torch", _torch("GRU modules.rnn.GRU modules.GRU"), _TORCH_RNN, {}, _DROPOUT_BETWEEN),
@@ -129,7 +91,7 @@ _ROWS: list[_Row] = [
     _optim("LBFGS", "params, lr=1, max_iter=20", "lbfgs", {"no_weight_decay": True}),
     # --- learning-rate schedulers (decays: does it lower the rate over the run) ------
     *[
-        _Row_t("scheduler", kind, "torch", (f"torch.optim.lr_scheduler.{name}",), sig, ren, extra)
+        Row_t("scheduler", kind, "torch", (f"torch.optim.lr_scheduler.{name}",), sig, ren, extra)
         for name, kind, sig, ren, extra in _SCHEDULERS
     ],
     (
@@ -366,7 +328,7 @@ def _lightning(names: str) -> tuple[str, ...]:
     return tuple(p + n for p in _LIGHTNING_PREFIXES for n in names.split())
 
 
-_ROWS += [
+ROWS += [
     (
         "trainer",
         "lightning",
@@ -407,54 +369,3 @@ _ROWS += [
         {},
     ),
 ]
-
-
-@cache
-def _table() -> dict[str, ApiSpec]:
-    table: dict[str, ApiSpec] = {}
-    for role, kind, framework, names, sig, renames, extra in _ROWS:
-        params = _parse_signature(sig, renames)
-        spec = ApiSpec(names[0], role, kind, framework, params, dict(extra))
-        for name in names:
-            table[name] = spec
-    return table
-
-
-def _parse_signature(sig: str, renames: dict[str, str]) -> tuple[ParamSpec, ...]:
-    fn = ast.parse(f"def f({sig}): pass").body[0]
-    assert isinstance(fn, ast.FunctionDef)
-    args = fn.args
-    out: list[ParamSpec] = []
-    defaults: list[ast.expr | None] = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
-    for i, (a, d) in enumerate(zip(args.args, defaults, strict=False)):
-        out.append(ParamSpec(renames.get(a.arg, a.arg), a.arg, i, _MISSING if d is None else ast.literal_eval(d)))
-    for a, kd in zip(args.kwonlyargs, args.kw_defaults, strict=False):
-        out.append(ParamSpec(renames.get(a.arg, a.arg), a.arg, None, _MISSING if kd is None else ast.literal_eval(kd)))
-    return tuple(out)
-
-
-def lookup(qname: str | None) -> ApiSpec | None:
-    """The table row for a fully qualified name, or None."""
-    if qname is None:
-        return None
-    return _table().get(qname)
-
-
-def all_specs() -> list[ApiSpec]:
-    """Every distinct row (for docs and tests)."""
-    seen: dict[int, ApiSpec] = {}
-    for spec in _table().values():
-        seen[id(spec)] = spec
-    return list(seen.values())
-
-
-# Upper bound of a sensible initial learning rate per optimizer family (RNN206).
-LR_BOUNDS: dict[str, float] = {
-    "adam": 0.01,
-    "rmsprop": 0.01,
-    "adagrad": 0.1,
-    "adadelta": 10.0,
-    "rprop": 0.1,
-    "sgd": 1.0,
-    "sgd_averaged": 1.0,
-}
