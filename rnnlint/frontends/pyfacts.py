@@ -36,6 +36,7 @@ from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
 
 # Words that show intent. Matching is on identifier words (snake/camel split).
 VALIDATION_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluate", "evaluation", "dev", "test", "testing"}
+VALIDATION_KEYWORDS = {"validation_data", "validation_split", "validation_steps", "val_dataloaders", "eval_dataset"}
 NAN_WORDS = {"nan", "isnan", "finite", "isfinite", "anomaly"}
 LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "plot", "curve", "curves", "writer", "neptune", "comet"}
 REGULARIZATION_WORDS = {"l2", "regularization", "regularizer", "regularize", "penalty"}
@@ -562,7 +563,7 @@ class _Builder:
         # string literals ("val_loss", "mfcc") show what a script does, never how it is configured
         said = words | self.string_words
         for kind, hits in (
-            ("validation", said & VALIDATION_WORDS),
+            ("validation", (said & VALIDATION_WORDS) | (ids & VALIDATION_KEYWORDS)),
             ("nan_guard", said & NAN_WORDS),
             ("logging", said & LOGGING_WORDS),
             ("regularization", words & REGULARIZATION_WORDS),

@@ -370,6 +370,9 @@ class _Indexer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.info.calls.append(CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order))
         self.order += 1
+        for kw in node.keywords:
+            if kw.arg:  # whole keyword names only: `gradient_clip_val` must not read as "val"
+                self.info.identifiers.add(kw.arg.lower())
         fn = node.func
         if isinstance(fn, ast.Attribute) and fn.attr in ("add_argument", "set_defaults"):
             self._argparse(node)

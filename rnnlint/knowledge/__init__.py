@@ -43,9 +43,9 @@ class ApiSpec:
 
 
 def _rows() -> list[Row]:
-    from rnnlint.knowledge import torch_api
+    from rnnlint.knowledge import jax_api, keras_api, tf_api, torch_api
 
-    return [*torch_api.ROWS]
+    return [*torch_api.ROWS, *keras_api.ROWS, *tf_api.ROWS, *jax_api.ROWS]
 
 
 @cache
