@@ -30,6 +30,8 @@ class RecurrentLayer:
     owner: str | None = None  # the class whose method builds it
     target: str | None = None  # what it is assigned to: "self.rnn"
     alternatives: bool = False  # the target is also assigned another layer (a configurable cell type)
+    go_backwards: Value = UNKNOWN
+    cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
 
     @property
     def display(self) -> str:
@@ -93,6 +95,7 @@ class Loss:
     kind: str  # "ce" | "nll" | "ctc" | "mse" | "l1" | "bce" | "bce_logits" | "kl"
     args: dict[str, Value] = field(default_factory=dict)
     target: str | None = None
+    expects: str = "log_probs"  # what a CTC loss wants as input: "log_probs" | "probs" | "logits"
 
     @property
     def display(self) -> str:
@@ -124,7 +127,7 @@ class TrainingLoop:
     """A training step: backward + update, seen in one function (helpers inlined)."""
 
     loc: Loc
-    kind: str  # "manual" | "lightning"
+    kind: str  # "torch" | "lightning" | "keras" | "tf" | "jax"
     function: str
     amp: bool = False
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, rule
+from rnnlint.checks import Report, hints, rule
 from rnnlint.facts import UnitFacts
 from rnnlint.settings import Settings
 
@@ -17,9 +17,9 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         return
     if facts.optimizers:
         opt = facts.optimizers[0]
-        hint = "pass `weight_decay=1e-5`" if opt.supports_weight_decay else "add an L2 term to the loss"
+        hint = hints.for_unit(hints.REGULARIZE, facts) if opt.supports_weight_decay else "add an L2 term to the loss"
         yield Report(opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)")
-    elif facts.manual_updates and facts.loops[0].kind == "manual":
+    elif facts.manual_updates and facts.loops[0].kind == "torch":
         yield Report(facts.manual_updates[0].loc, "no weight decay or L2 regularization anywhere in this training (D8)")
 
 
@@ -46,14 +46,23 @@ def seq2seq_without_ctc(facts: UnitFacts, settings: Settings) -> Iterator[Report
             return
 
 
+# What each CTC flavour wants as input, and which input source contradicts it.
+_CTC_WRONG_INPUT = {
+    "log_probs": {"softmax": "softmax probabilities; it expects log-probabilities: use `log_softmax(dim=-1)`"},
+    "probs": {"log_softmax": "log-probabilities; `ctc_batch_cost` expects softmax probabilities"},
+    "logits": {"softmax": "softmax probabilities; it expects unnormalised logits and applies the softmax itself"},
+}
+
+
 @rule("RNN304")
 def ctc_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for app in facts.loss_applications:
         if app.loss.kind != "ctc":
             continue
-        if app.input_source == "softmax":
-            yield Report(app.loc, "CTC gets softmax probabilities; it expects log-probabilities: use `log_softmax(dim=-1)` (D5)")
-        elif app.input_source == "model_output" and not facts.has("log_softmax"):
+        wrong = _CTC_WRONG_INPUT.get(app.loss.expects, {}).get(app.input_source)
+        if wrong:
+            yield Report(app.loc, f"CTC gets {wrong} (D5)")
+        elif app.loss.expects == "log_probs" and app.input_source == "model_output" and not facts.has("log_softmax"):
             yield Report(
                 app.loc,
                 "CTC is fed raw model outputs and nothing applies `log_softmax`; torch's CTCLoss expects log-probabilities (D5)",

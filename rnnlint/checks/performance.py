@@ -20,6 +20,18 @@ def python_step_loop(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         )
 
 
+@rule("RNN502")
+def cudnn_disabled(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for layer in facts.recurrent:
+        if layer.cudnn_blockers:
+            options = ", ".join(layer.cudnn_blockers)
+            yield Report(
+                layer.loc,
+                f"`{layer.display}({options})` cannot use the fused cuDNN kernel and runs several times slower on GPU; "
+                "keep the defaults (dropout on the inputs is fine)",
+            )
+
+
 @rule("RNN503")
 def unpacked_padding(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     if not facts.recurrent or facts.has("packing") or facts.has("masking"):

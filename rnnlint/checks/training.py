@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rnnlint import knowledge
-from rnnlint.checks import Report, rule
+from rnnlint.checks import Report, hints, rule
 from rnnlint.facts import TrainingLoop, UnitFacts
 from rnnlint.settings import Settings
 
@@ -13,7 +13,11 @@ LONG_SEQUENCE = 200  # steps; beyond this RNN206 halves the learning-rate bound 
 
 
 def _loop_subject(loop: TrainingLoop) -> str:
-    return "`Trainer(...)`" if loop.kind == "lightning" else f"the training step in `{loop.function}`"
+    if loop.kind == "lightning":
+        return "`Trainer(...)`"
+    if loop.kind == "keras":
+        return "`fit(...)`"
+    return f"the training step in `{loop.function}`"
 
 
 @rule("RNN201")
@@ -21,14 +25,11 @@ def no_gradient_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Repor
     if not facts.recurrent or facts.clips:
         return
     for loop in facts.loops:
-        if loop.kind == "lightning":
-            msg = "`Trainer(...)` trains a recurrent model without `gradient_clip_val`; exploding gradients go unchecked (D6.4)"
-        else:
-            msg = (
-                f"{_loop_subject(loop)} updates recurrent weights without gradient clipping; call "
-                "`torch.nn.utils.clip_grad_norm_(params, max_norm=5.0)` between `backward()` and `step()` (D6.4)"
-            )
-        yield Report(loop.loc, msg)
+        yield Report(
+            loop.loc,
+            f"{_loop_subject(loop)} updates recurrent weights without gradient clipping, so exploding gradients go "
+            f"unchecked; {hints.CLIP.get(loop.kind, hints.CLIP['torch'])} (D6.4)",
+        )
 
 
 @rule("RNN202")
@@ -64,10 +65,10 @@ def no_lr_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         opt = facts.optimizers[0]
         yield Report(
             opt.loc,
-            f"the learning rate of `{opt.display}` stays fixed for the whole run; decay it (e.g. "
-            "`ReduceLROnPlateau(optimizer, factor=0.5)` stepped on the validation loss) (D6.2)",
+            f"the learning rate of `{opt.display}` stays fixed for the whole run; decay it "
+            f"({hints.for_unit(hints.DECAY, facts)}) (D6.2)",
         )
-    elif facts.manual_updates and facts.loops and facts.loops[0].kind == "manual":
+    elif facts.manual_updates and facts.loops and facts.loops[0].kind == "torch":
         upd = facts.manual_updates[0]
         yield Report(
             upd.loc, "this manual update uses a learning rate that never changes; lower it when validation stalls (D6.2)"
@@ -114,7 +115,7 @@ def high_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]
 @rule("RNN207")
 def non_adaptive_optimizer(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for opt in facts.optimizers:
-        if opt.family == "sgd" and opt.momentum.number() == 0:
+        if opt.family == "sgd" and opt.momentum.known and opt.momentum.value in (0, 0.0, None):
             yield Report(
                 opt.loc,
                 f"plain `{opt.display}` without momentum; Adam, Adadelta or RMSprop with their paper defaults need less tuning (D10)",
@@ -134,6 +135,5 @@ def no_nan_guard(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for loop in facts.loops[:1]:
         yield Report(
             loop.loc,
-            f"nothing in {_loop_subject(loop)} reacts to a NaN/inf loss; check `torch.isfinite(loss)` and lower "
-            "the learning rate when it fails (D6.1)",
+            f"nothing in {_loop_subject(loop)} reacts to a NaN/inf loss; {hints.NAN.get(loop.kind, hints.NAN['torch'])} (D6.1)",
         )

@@ -9,10 +9,10 @@ below are the heuristics for intent (task kind, validation, logging).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rnnlint import knowledge
+from rnnlint.diagnostics import Loc
 from rnnlint.facts import (
     Clipping,
     CtcCheck,
@@ -30,7 +30,9 @@ from rnnlint.facts import (
     UnitFacts,
 )
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
-from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
+from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver
+from rnnlint.frontends.steps import TrainingSteps
+from rnnlint.frontends.wrappers import WrapperFinder
 from rnnlint.knowledge import ApiSpec
 from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
 
@@ -146,6 +148,19 @@ CLASS_COUNT_IDS = {
     "label",
 }
 BLANK_LIKE = {"", "_", "-", "<blank>", "<b>", "blank", "<pad>", "<eps>", "\u03b5", "<ctc_blank>", "<BLANK>", "<PAD>", "~"}
+_LR_WORDS = {"lr", "learning"}
+GRADIENT_WORDS = {"grad", "grads", "gradient", "gradients", "g", "gv", "gvs"}
+# Roles whose mere presence is evidence of a practice.
+_EVIDENCE_ROLES = {
+    "nan_guard": "nan_guard",
+    "logger": "logging",
+    "sampler": "sampler",
+    "packing": "packing",
+    "attention": "attention",
+    "class_weights": "imbalance",
+    "masking": "masking",
+    "crf": "crf",
+}
 _TRANSPARENT = {
     "transpose",
     "permute",
@@ -167,23 +182,12 @@ _TRANSPARENT = {
 
 
 @dataclass
-class _Event:
-    kind: str  # backward | step | zero_grad | unscale | clip | update | call
-    order: int
-    loc_node: ast.AST
-    mod: ModuleInfo
-    scaled: bool = False
-    callee: str | None = None
-    clip: Clipping | None = None
-    scope_key: str = ""
-
-
-@dataclass
 class _Api:
     site: CallSite
     mod: ModuleInfo
     spec: ApiSpec
     args: dict[str, Value]
+    qname: str = ""  # the name as the code spells it (spec.qname is the row's first alias)
 
     @property
     def ctx(self) -> Ctx:
@@ -203,6 +207,12 @@ class _Builder:
     words: set[str] = field(default_factory=set)
     string_words: set[str] = field(default_factory=set)
     identifiers: set[str] = field(default_factory=set)
+    wrappers: WrapperFinder = field(init=False)
+    _loss_specs: dict[int, ApiSpec] = field(default_factory=dict)
+    _layer_regularizers: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.wrappers = WrapperFinder(self.resolver)
 
     # -- entry point -------------------------------------------------------------
     def build(self) -> UnitFacts:
@@ -211,9 +221,11 @@ class _Builder:
             self.string_words |= mod.string_words
             self.identifiers |= mod.identifiers
             for site in mod.calls:
-                spec = knowledge.lookup(self.resolver.qualname(site.node.func, Ctx(mod, site.scope)))
-                if spec is not None:
-                    self.apis.append(_Api(site, mod, spec, self._bind(spec, site.node, Ctx(mod, site.scope))))
+                q = self.resolver.qualname(site.node.func, Ctx(mod, site.scope))
+                spec = knowledge.lookup(q)
+                if spec is not None and q is not None:
+                    self.apis.append(_Api(site, mod, spec, self._bind(spec, site.node, Ctx(mod, site.scope)), q))
+        self.apis = [api for api in self.apis if not self._dead(api.site, api.mod)]
         for api in self.apis:
             self._from_api(api)
         self._method_clips()
@@ -224,6 +236,19 @@ class _Builder:
         self._inputs_and_loops()
         self._regularization_terms()
         return self.facts
+
+    def _dead(self, site: CallSite, mod: ModuleInfo) -> bool:
+        """Is the call in an ``if`` branch that statically never runs (``if clip > 0:`` with clip = -1)?"""
+        parents = self.wrappers.parents(mod)
+        child: ast.AST = site.node
+        parent = parents.get(id(child))
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            if isinstance(parent, ast.If):
+                taken = self.resolver.evaluate(parent.test, Ctx(mod, site.scope)).truthy()
+                if taken is not None and (child in parent.body) != taken and (child in parent.body or child in parent.orelse):
+                    return True
+            child, parent = parent, parents.get(id(parent))
+        return False
 
     def _bind(self, spec: ApiSpec, call: ast.Call, ctx: Ctx) -> dict[str, Value]:
         kwargs = {k.arg: k.value for k in call.keywords if k.arg}
@@ -259,80 +284,164 @@ class _Builder:
 
     # -- table-driven facts ------------------------------------------------------------
     def _from_api(self, api: _Api) -> None:
-        spec, a, loc = api.spec, api.args, api.mod.loc(api.site.node)
-        role = spec.role
-        if role in ("recurrent", "cell"):
-            self.facts.recurrent.append(
-                RecurrentLayer(
-                    loc,
-                    spec.qname,
-                    spec.framework,
-                    spec.kind,
-                    role == "cell",
-                    hidden_size=a.get("hidden_size", UNKNOWN),
-                    num_layers=a.get("num_layers", Value(1, None, True)),
-                    bidirectional=a.get("bidirectional", Value(False, None, True)),
-                    dropout=a.get("dropout", Value(0.0, None, True)),
-                    dropout_scope=spec.extra.get("dropout_scope", "inputs"),
-                    recurrent_dropout=a.get("recurrent_dropout", Value(0.0, None, True)),
-                    owner=api.site.scope.cls,
-                    target=api.target,
-                    alternatives=self._assigned_twice(api),
-                )
+        handler = getattr(self, f"_role_{api.spec.role}", None)
+        if handler is not None:
+            handler(api, api.mod.loc(api.site.node))
+        self._declared_regularizers(api)
+        kind = _EVIDENCE_ROLES.get(api.spec.role)
+        if kind:
+            self.facts.add_evidence(kind, f"{api.qname} at {api.mod.where(api.site.node.lineno)}")
+
+    def _role_recurrent(self, api: _Api, loc: Loc) -> None:
+        spec, a = api.spec, api.args
+        wrap = self.wrappers.find(api.site.node, api.mod, api.site.scope)
+        layer = RecurrentLayer(
+            loc,
+            api.qname,
+            spec.framework,
+            spec.kind,
+            spec.role == "cell" and not wrap.fused,
+            hidden_size=a.get("hidden_size", UNKNOWN),
+            num_layers=wrap.layers or a.get("num_layers", Value(1, None, True)),
+            bidirectional=wrap.bidirectional or a.get("bidirectional", Value(False, None, True)),
+            dropout=a.get("dropout", Value(0.0, None, True)),
+            dropout_scope=spec.extra.get("dropout_scope", "inputs"),
+            recurrent_dropout=a.get("recurrent_dropout", Value(0.0, None, True)),
+            owner=api.site.scope.cls,
+            target=api.target,
+            alternatives=self._assigned_twice(api),
+            go_backwards=a.get("go_backwards", Value(False, None, True)),
+        )
+        direction = spec.extra.get("direction_param")
+        if direction and a.get(direction, UNKNOWN).known:
+            layer.bidirectional = Value(a[direction].value == "bidirectional", a[direction].origin)
+        if wrap.keep_probs:
+            layer.dropout = _keep_to_rate(wrap.keep_probs)
+            layer.dropout_scope = "wrapper"
+        for option, required in spec.extra.get("cudnn", {}).items():
+            v = a.get(option, UNKNOWN)
+            if v.known and v.value != required and not (v.value is None and option == "activation"):
+                layer.cudnn_blockers.append(f"{option}={v.value!r}")
+        self.facts.recurrent.append(layer)
+
+    _role_cell = _role_recurrent
+
+    def _role_optimizer(self, api: _Api, loc: Loc) -> None:
+        spec, a = api.spec, api.args
+        node = self._arg_node(spec, api.site.node, "params")
+        group_decay = self._group_weight_decay(node, api.ctx)
+        if group_decay is not None:
+            a = {**a, "weight_decay": group_decay}
+        legacy = a.get("lr_legacy")
+        lr = legacy if legacy is not None and not legacy.is_default and legacy.value is not None else a.get("lr", UNKNOWN)
+        decay = a.get("weight_decay", Value(0, None, True))
+        if decay.is_default and "weight_decay_default" in spec.extra:
+            decay = Value(spec.extra["weight_decay_default"], None, True)
+        self.facts.optimizers.append(
+            Optimizer(
+                loc,
+                api.qname,
+                spec.kind,
+                lr=lr,
+                momentum=a.get("momentum", Value(0, None, True)),
+                weight_decay=decay,
+                lr_decay=a.get("lr_decay", Value(0, None, True)),
+                supports_weight_decay=not spec.extra.get("no_weight_decay", False),
+                param_roots=self._roots(node, api.ctx),
+                target=api.target,
             )
-        elif role == "optimizer":
-            node = self._arg_node(spec, api.site.node, "params")
-            group_decay = self._group_weight_decay(node, api.ctx)
-            if group_decay is not None:
-                a = {**a, "weight_decay": group_decay}
-            self.facts.optimizers.append(
-                Optimizer(
-                    loc,
-                    spec.qname,
-                    spec.kind,
-                    lr=a.get("lr", UNKNOWN),
-                    momentum=a.get("momentum", Value(0, None, True)),
-                    weight_decay=a.get("weight_decay", Value(0, None, True)),
-                    lr_decay=a.get("lr_decay", Value(0, None, True)),
-                    supports_weight_decay=not spec.extra.get("no_weight_decay", False),
-                    param_roots=self._roots(node, api.ctx),
-                    target=api.target,
-                )
-            )
-        elif role == "scheduler":
-            decays = spec.extra.get("decays")
-            if decays == "linear":
-                start, end = a["start_factor"].number(), a["end_factor"].number()
-                decays = None if start is None or end is None else end < start
-            target = api.target
-            self.facts.schedulers.append(
-                Scheduler(loc, spec.qname, spec.kind, decays, a.get("factor", UNKNOWN), target, self._referenced(target, api.mod))
-            )
-        elif role == "clipper":
-            node = self._arg_node(spec, api.site.node, "parameters")
-            self.facts.clips.append(
-                Clipping(loc, spec.qname, spec.kind, a.get("threshold", UNKNOWN), "call", self._roots(node, api.ctx))
-            )
-        elif role in ("loss", "loss_fn"):
-            self.facts.losses.append(Loss(loc, spec.qname, spec.kind, dict(a), api.target if role == "loss" else None))
-        elif role == "trainer":
-            clip = a.get("clip_value", UNKNOWN)
-            self.facts.trainers.append(Trainer(loc, spec.qname, clip, a.get("detect_anomaly", UNKNOWN), a.get("logger", UNKNOWN)))
-            if not clip.known or (clip.value not in (None, 0, 0.0)):
-                algo = a.get("clip_algorithm", UNKNOWN).value
-                self.facts.clips.append(Clipping(loc, spec.qname, "value" if algo == "value" else "norm", clip, "trainer"))
-            if a.get("detect_anomaly", UNKNOWN).value is True:
-                self.facts.add_evidence("nan_guard", f"Trainer(detect_anomaly=True) at {loc.short()}")
-        elif role == "dropout":
-            rate = a.get("rate", UNKNOWN)
-            if rate.number() != 0.0:
-                self.facts.add_evidence("dropout", f"{spec.qname} at {loc.short()}")
-                self.facts.dropouts.append((loc, rate))
-        elif role == "padding":
-            self.facts.padding.append(Finding(loc, spec.qname.rsplit(".", 1)[-1]))
-        elif role in ("nan_guard", "logger", "sampler", "packing", "attention", "class_weights"):
-            kind = {"logger": "logging", "class_weights": "imbalance"}.get(role, role)
-            self.facts.add_evidence(kind, f"{spec.qname} at {loc.short()}")
+        )
+        for param, method in spec.extra.get("clip_params", {}).items():
+            v = a.get(param, UNKNOWN)
+            if not v.known or v.value is not None:
+                name = api.qname.rsplit(".", 1)[-1]
+                self.facts.clips.append(Clipping(loc, f"{name}({param}=...)", method, v, "optimizer"))
+
+    def _role_scheduler(self, api: _Api, loc: Loc) -> None:
+        spec, a = api.spec, api.args
+        decays = spec.extra.get("decays")
+        if decays == "linear":
+            start, end = a["start_factor"].number(), a["end_factor"].number()
+            decays = None if start is None or end is None else end < start
+        target = api.target
+        self.facts.schedulers.append(
+            Scheduler(loc, api.qname, spec.kind, decays, a.get("factor", UNKNOWN), target, self._referenced(target, api.mod))
+        )
+
+    def _role_clipper(self, api: _Api, loc: Loc) -> None:
+        spec, a = api.spec, api.args
+        grad_arg = spec.extra.get("gradient_arg")
+        if spec.extra.get("needs_grad_words"):
+            node = self._arg_node(spec, api.site.node, grad_arg) if grad_arg else None
+            if node is None or not set(split_words(ast.unparse(node))) & GRADIENT_WORDS:
+                return  # tf.clip_by_value on activations or probabilities is not gradient clipping
+        node = self._arg_node(spec, api.site.node, "parameters")
+        self.facts.clips.append(
+            Clipping(loc, api.qname, spec.kind, a.get("threshold", UNKNOWN), "call", self._roots(node, api.ctx))
+        )
+
+    def _role_loss(self, api: _Api, loc: Loc) -> None:
+        spec = api.spec
+        target = api.target if spec.role == "loss" else None
+        expects = spec.extra.get("ctc_input", "log_probs")
+        self.facts.losses.append(Loss(loc, api.qname, spec.kind, dict(api.args), target, expects))
+        self._loss_specs[id(self.facts.losses[-1])] = spec
+
+    _role_loss_fn = _role_loss
+
+    def _role_trainer(self, api: _Api, loc: Loc) -> None:
+        a = api.args
+        clip = a.get("clip_value", UNKNOWN)
+        self.facts.trainers.append(Trainer(loc, api.qname, clip, a.get("detect_anomaly", UNKNOWN), a.get("logger", UNKNOWN)))
+        if not clip.known or (clip.value not in (None, 0, 0.0)):
+            algo = a.get("clip_algorithm", UNKNOWN).value
+            self.facts.clips.append(Clipping(loc, api.qname, "value" if algo == "value" else "norm", clip, "trainer"))
+        if a.get("detect_anomaly", UNKNOWN).value is True:
+            self.facts.add_evidence("nan_guard", f"Trainer(detect_anomaly=True) at {loc.short()}")
+
+    def _role_dropout(self, api: _Api, loc: Loc) -> None:
+        keeps = [api.args[k] for k in api.spec.extra.get("keep_params", []) if k in api.args]
+        rate = _keep_to_rate(keeps) if keeps else api.args.get("rate", UNKNOWN)
+        if rate.number() != 0.0:
+            self.facts.add_evidence("dropout", f"{api.qname} at {loc.short()}")
+            self.facts.dropouts.append((loc, rate))
+
+    def _role_padding(self, api: _Api, loc: Loc) -> None:
+        self.facts.padding.append(Finding(loc, api.qname.rsplit(".", 1)[-1]))
+
+    def _role_embedding(self, api: _Api, loc: Loc) -> None:
+        param = api.spec.extra.get("masking_param")
+        if param and api.args.get(param, UNKNOWN).value is not False:
+            self.facts.add_evidence("masking", f"{param} at {loc.short()}")
+
+    def _role_regularizer(self, api: _Api, loc: Loc) -> None:
+        if api.args.get("weight_decay", UNKNOWN).number() == 0.0:
+            return  # add_decayed_weights(0.0)
+        self.facts.add_evidence("regularization", f"{api.qname.rsplit('.', 1)[-1]} at {loc.short()}")
+        self._unused_result(api, loc)
+
+    def _role_lr_assign(self, api: _Api, loc: Loc) -> None:
+        ref = api.site.node.args[0] if api.site.node.args else None
+        if ref is not None and _LR_WORDS & set(split_words(ast.unparse(ref))):
+            self.facts.add_evidence("lr_update", f"tf.assign of the learning rate at {loc.short()}")
+
+    def _role_reg_collection(self, api: _Api, loc: Loc) -> None:
+        if "REGULARIZATION" in ast.unparse(api.site.node).upper():
+            self.facts.add_evidence("regularization", f"regularization losses collected at {loc.short()}")
+            self._unused_result(api, loc)
+
+    def _unused_result(self, api: _Api, loc: Loc) -> None:
+        """A regularization term assigned to a name nobody reads never reaches the loss (RNN302)."""
+        target = api.target
+        if target and target.isidentifier() and api.mod.name_loads.get(target, 0) == 0:
+            self.facts.unused_regularization.append(Finding(loc, target))
+
+    def _declared_regularizers(self, api: _Api) -> None:
+        for name, v in api.args.items():
+            if name.endswith("_regularizer") and (not v.known or v.value is not None):
+                where = api.mod.where(api.site.node.lineno)
+                self.facts.add_evidence("regularization", f"{name} at {where}")
+                self._layer_regularizers.append(Finding(api.mod.loc(api.site.node), name))
 
     def _group_weight_decay(self, node: ast.expr | None, ctx: Ctx) -> Value | None:
         """``Adam([{"params": ..., "weight_decay": 1e-4}, ...])``: the largest per-group decay."""
@@ -417,119 +526,65 @@ class _Builder:
 
     # -- training steps ------------------------------------------------------------------
     def _training(self) -> None:
-        optimizer_targets = {o.target for o in self.facts.optimizers if o.target}
-        scheduler_targets = {s.target for s in self.facts.schedulers if s.target}
-        clip_at = {(c.loc.path, c.loc.line, c.loc.col): c for c in self.facts.clips}
-        raw: dict[tuple[str, str], list[_Event]] = {}
+        TrainingSteps(self.modules, self.resolver, self.wrappers, self.facts).run()
+        self._lightning()
+        self._keras_fit()
+        self._foreign_clips()
+        kinds = {loop.kind for loop in self.facts.loops}
+        if self._layer_regularizers and "tf" in kinds and "keras" not in kinds:
+            if not any("losses" in m.attr_uses for m in self.modules):
+                first = self._layer_regularizers[0]
+                self.facts.unused_regularization.append(Finding(first.loc, f"{first.text} (model.losses)"))
+
+    def _keras_fit(self) -> None:
+        """compile()/fit() of a Keras model: string optimizers and losses, the fit loop, its inputs."""
+        if not any(api.spec.framework == "keras" for api in self.apis):
+            return
         for mod in self.modules:
             for site in mod.calls:
-                ev = self._event(site, mod, optimizer_targets, scheduler_targets, clip_at)
-                if ev is not None:
-                    ev.scope_key = site.scope.key
-                    raw.setdefault((mod.path, site.scope.key), []).append(ev)
-            for scope, order, node, _loops in mod.grad_updates:
-                raw.setdefault((mod.path, scope.key), []).append(_Event("update", order, node, mod))
-                self.facts.manual_updates.append(Finding(mod.loc(node), ast.unparse(node).split("\n")[0][:60]))
-        for events in raw.values():
-            events.sort(key=lambda e: e.order)
-        seen_backward: set[tuple[str, int, int]] = set()
-        seen_clip: set[tuple[str, int, int]] = set()
-        for (path, key), _ in sorted(raw.items()):
-            flat = list(self._flatten(path, key, raw, frozenset()))
-            kinds = {e.kind for e in flat}
-            if "backward" not in kinds or not kinds & {"step", "update"}:
-                continue
-            first = next(e for e in flat if e.kind == "backward")
-            loc = first.mod.loc(first.loc_node)
-            amp = any(e.scaled for e in flat)
-            if (loc.path, loc.line, loc.col) not in seen_backward:
-                seen_backward.add((loc.path, loc.line, loc.col))
-                self.facts.loops.append(TrainingLoop(loc, "manual", first.scope_key or "<module>", amp))
-            for m in self._misplaced(flat):
-                k = (m.loc.path, m.loc.line, m.loc.col)
-                if k not in seen_clip:
-                    seen_clip.add(k)
-                    self.facts.misplaced_clips.append(m)
-        self._lightning()
-        self._foreign_clips()
-
-    def _event(
-        self,
-        site: CallSite,
-        mod: ModuleInfo,
-        optimizers: set[str],
-        schedulers: set[str],
-        clip_at: dict[tuple[str, int, int], Clipping],
-    ) -> _Event | None:
-        node = site.node
-        loc = mod.loc(node)
-        clip = clip_at.get((loc.path, loc.line, loc.col))
-        if clip is not None:
-            return _Event("clip", site.order, node, mod, clip=clip)
-        fn = node.func
-        ctx = Ctx(mod, site.scope)
-        if isinstance(fn, ast.Attribute):
-            attr = fn.attr
-            if attr in ("backward", "manual_backward"):
-                scaled = (
-                    isinstance(fn.value, ast.Call) and isinstance(fn.value.func, ast.Attribute) and fn.value.func.attr == "scale"
-                )
-                return _Event("backward", site.order, node, mod, scaled=scaled)
-            if attr == "zero_grad":
-                return _Event("zero_grad", site.order, node, mod)
-            if attr == "unscale_":
-                return _Event("unscale", site.order, node, mod)
-            if attr == "step":
-                receiver = ast.unparse(fn.value)
-                words = set(split_words(receiver))
-                if receiver in schedulers or words & {"sched", "scheduler", "lr"}:
-                    return None
-                if receiver in optimizers or words & {"opt", "optim", "optimizer", "optimizers", "scaler", "optimiser"}:
-                    closure = node.args[0] if node.args else None
-                    callee = self.resolver.qualname(closure, ctx) if closure is not None else None
-                    return _Event("step", site.order, node, mod, callee=callee)
-                return None
-        q = self.resolver.qualname(fn, ctx)
-        if q == "torch.autograd.backward":
-            return _Event("backward", site.order, node, mod)
-        if q and q.startswith(LOCAL) and self.resolver.class_info(q) is None:
-            return _Event("call", site.order, node, mod, callee=q)
-        return None
-
-    def _flatten(self, path: str, key: str, raw: dict[tuple[str, str], list[_Event]], busy: frozenset[str]) -> Iterator[_Event]:
-        if key in busy or len(busy) > 5:
-            return
-        for ev in raw.get((path, key), []):
-            if ev.kind == "call" or (ev.kind == "step" and ev.callee):
-                callee = ev.callee or ""
-                if callee.startswith(LOCAL):
-                    cpath, inner = split_local(callee)
-                    yield from self._flatten(cpath, inner, raw, busy | {key})
-                if ev.kind == "call":
+                fn = site.node.func
+                if not isinstance(fn, ast.Attribute):
                     continue
-            yield ev
+                ctx = Ctx(mod, site.scope)
+                if fn.attr == "compile":
+                    self._keras_compile(site.node, mod, ctx)
+                elif fn.attr in ("fit", "fit_generator", "train_on_batch"):
+                    loc = mod.loc(site.node)
+                    self.facts.loops.append(TrainingLoop(loc, "keras", site.scope.key or "<module>"))
+                    if any(k.arg == "class_weight" for k in site.node.keywords):
+                        self.facts.add_evidence("sampler", f"fit(class_weight=...) at {loc.short()}")
+                    if site.node.args and not any(a.spec.role == "embedding" for a in self.apis):
+                        hot = self._one_hot_call(site.node.args[0], ctx)
+                        if hot is not None:
+                            self.facts.one_hot_inputs.append(Finding(mod.loc(hot), "the recurrent model"))
 
-    @staticmethod
-    def _misplaced(flat: list[_Event]) -> Iterator[Misplacement]:
-        grad_events = ("backward", "step", "zero_grad", "update")
-        for i, ev in enumerate(flat):
-            if ev.kind != "clip" or ev.clip is None or ev.clip.source != "call":
-                continue
-            prev = next((e for e in reversed(flat[:i]) if e.kind in grad_events), None)
-            nxt = next((e for e in flat[i + 1 :] if e.kind in grad_events), None)
-            loc = ev.clip.loc
-            if nxt is not None and nxt.kind == "backward" and (prev is None or prev.kind != "backward"):
-                yield Misplacement(loc, "it runs before backward(), so it clips gradients that backward() then replaces")
-            elif prev is not None and prev.kind in ("step", "update") and (nxt is None or nxt.kind != "step"):
-                yield Misplacement(
-                    loc, "it runs after optimizer.step(), when the update has already used the unclipped gradients"
+    def _keras_compile(self, call: ast.Call, mod: ModuleInfo, ctx: Ctx) -> None:
+        from rnnlint.knowledge.keras_api import LOSS_STRINGS, OPTIMIZER_STRINGS
+
+        args = {k.arg: k.value for k in call.keywords if k.arg}
+        for i, name in enumerate(("optimizer", "loss")):
+            if name not in args and i < len(call.args):
+                args[name] = call.args[i]
+        opt = args.get("optimizer")
+        text = self.resolver.evaluate(opt, ctx).value if opt is not None else None
+        if opt is not None and isinstance(text, str) and text.lower() in OPTIMIZER_STRINGS:
+            family, lr = OPTIMIZER_STRINGS[text.lower()]
+            decay = 0.004 if text.lower() == "adamw" else 0.0
+            self.facts.optimizers.append(
+                Optimizer(
+                    mod.loc(opt),
+                    f"compile(optimizer={text!r})",
+                    family,
+                    lr=Value(lr, f"Keras default for {text!r}", True),
+                    momentum=Value(0.0, None, True),
+                    weight_decay=Value(decay, None, True),
+                    lr_decay=Value(0, None, True),
                 )
-            elif prev is not None and prev.kind == "backward" and prev.scaled:
-                between = flat[flat.index(prev) + 1 : i]
-                if not any(e.kind == "unscale" for e in between):
-                    yield Misplacement(
-                        loc, "under AMP the gradients are still scaled here; call scaler.unscale_(optimizer) before clipping"
-                    )
+            )
+        loss = args.get("loss")
+        text = self.resolver.evaluate(loss, ctx).value if loss is not None else None
+        if loss is not None and isinstance(text, str) and text.lower() in LOSS_STRINGS:
+            self.facts.losses.append(Loss(mod.loc(loss), f"loss={text!r}", LOSS_STRINGS[text.lower()]))
 
     def _foreign_clips(self) -> None:
         roots = [o.param_roots for o in self.facts.optimizers]
@@ -591,6 +646,10 @@ class _Builder:
                     f.add_evidence("logging", f"losses kept at {mod.where(site.node.lineno)}")
                 elif fn.attr in ("isnan", "isinf", "isfinite", "check_numerics"):
                     f.add_evidence("nan_guard", f"{fn.attr} at {mod.where(site.node.lineno)}")
+                elif fn.attr in ("assign", "assign_sub", "assign_add", "set_value") and _LR_WORDS & set(
+                    split_words(ast.unparse(site.node.args[0] if fn.attr == "set_value" and site.node.args else fn.value))
+                ):
+                    f.add_evidence("lr_update", f"learning rate assigned at {mod.where(site.node.lineno)}")
                 elif fn.attr in ("pack_padded_sequence", "pack_sequence"):
                     f.add_evidence("packing", f"{fn.attr} at {mod.where(site.node.lineno)}")
             for info in mod.classes.values():
@@ -629,6 +688,10 @@ class _Builder:
     # -- task kind (RNN102) ------------------------------------------------------------------
     def _tasks(self) -> None:
         f = self.facts
+        if any(layer.go_backwards.value is not False for layer in f.recurrent):
+            # a forward layer beside a go_backwards one is a hand-made bidirectional pair
+            for layer in f.recurrent:
+                layer.bidirectional = UNKNOWN
         unit = f.unit_task
         unit.causal += [f"`{w}`" for w in sorted(self.words & CAUSAL_UNIT_WORDS)]
         if any(loss.kind in ("mse", "l1") for loss in f.losses):
@@ -685,15 +748,18 @@ class _Builder:
                 loss = by_loc.get((loc.path, loc.line, loc.col))
                 if loss is not None and loss.target is not None:
                     continue  # the construction, not an application
+                constructed = loss is not None
                 if loss is None:
                     loss = by_target.get(ast.unparse(site.node.func))
-                if loss is None or len(site.node.args) < 2:
+                if loss is None:
                     continue
-                app = LossApplication(
-                    loc, loss, self._input_source(site.node.args[0], ctx), self._target_source(site.node.args[1], ctx)
-                )
-                if loss.kind == "ctc" and len(site.node.args) >= 3:
-                    app.lengths_constant = self._constant_lengths(site.node.args[2], ctx)
+                nodes = self._loss_operands(loss, site.node, constructed)
+                if nodes is None:
+                    continue
+                inp, tgt, lengths = nodes
+                app = LossApplication(loc, loss, self._input_source(inp, ctx), self._target_source(tgt, ctx))
+                if loss.kind == "ctc" and lengths is not None:
+                    app.lengths_constant = self._constant_lengths(lengths, ctx)
                 f.loss_applications.append(app)
         for loss in f.losses:
             if loss.kind == "ctc":
@@ -711,6 +777,22 @@ class _Builder:
                 if isinstance(last, ast.Return) and last.value is not None:
                     if self._input_source(last.value, Ctx(mod, fwd)) == "softmax":
                         f.softmax_outputs.append(Finding(mod.loc(last.value), f"{info.name}.forward"))
+
+    def _loss_operands(self, loss: Loss, call: ast.Call, functional: bool) -> tuple[ast.expr, ast.expr, ast.expr | None] | None:
+        """(input, target, input lengths) of a loss call, by the loss's own signature or calling convention."""
+        spec = self._loss_specs.get(id(loss))
+        if functional and spec is not None:
+            inp = self._arg_node(spec, call, "input")
+            tgt = self._arg_node(spec, call, "target")
+            if inp is None or tgt is None:
+                return None
+            return inp, tgt, self._arg_node(spec, call, "input_lengths")
+        args = call.args
+        if len(args) < 2:
+            return None
+        if spec is not None and spec.extra.get("call_order") == "true_pred":
+            return args[1], args[0], None  # Keras losses take (y_true, y_pred)
+        return args[0], args[1], args[2] if len(args) >= 3 else None
 
     def _core(self, node: ast.expr) -> ast.expr:
         while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRANSPARENT:
@@ -860,6 +942,14 @@ class _Builder:
                     for b in bindings:
                         if b.node is not None and _uses_parameters(b.node) and mod.name_loads.get(name, 0) == 0:
                             self.facts.unused_regularization.append(Finding(mod.loc(b.node), name))
+
+
+def _keep_to_rate(keeps: list[Value]) -> Value:
+    """Dropout rate from keep probabilities (1 - keep); a placeholder fed at run time is unknown."""
+    if not keeps or any(k.number() is None for k in keeps):
+        return UNKNOWN
+    low = min(keeps, key=lambda k: k.number() or 0.0)
+    return Value(round(1 - (low.number() or 0.0), 6), low.origin)
 
 
 def _names_of(spec: ApiSpec) -> list[str]:

@@ -21,8 +21,10 @@ _UNITS = {"units": "hidden_size"}
 
 
 def _layer(name: str) -> tuple[str, ...]:
-    return names(_L, name) + names(tuple(p + "layers.recurrent." for p in KERAS), name) + names(
-        tuple(p + "layers.rnn." for p in KERAS), name
+    return (
+        names(_L, name)
+        + names(tuple(p + "layers.recurrent." for p in KERAS), name)
+        + names(tuple(p + "layers.rnn." for p in KERAS), name)
     )
 
 
@@ -45,7 +47,9 @@ def _schedule(name: str, sig: str, extra: dict[str, Any]) -> Row:
     return ("scheduler", name.lower(), "keras", names(prefixes, name), sig, {}, extra)
 
 
-def _callback(role: str, kind: str, name: str, sig: str, renames: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> Row:
+def _callback(
+    role: str, kind: str, name: str, sig: str, renames: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+) -> Row:
     return (role, kind, "keras", names(tuple(p + "callbacks." for p in KERAS), name), sig, renames or {}, extra or {})
 
 
@@ -95,7 +99,15 @@ ROWS: list[Row] = [
         {"masking_param": "mask_zero"},
     ),
     ("masking", "masking", "keras", names(_L, "Masking"), "mask_value=0.0", {}, {}),
-    ("dropout", "dropout", "keras", names(_L, "Dropout SpatialDropout1D AlphaDropout GaussianDropout"), "rate", {"rate": "rate"}, {}),
+    (
+        "dropout",
+        "dropout",
+        "keras",
+        names(_L, "Dropout SpatialDropout1D AlphaDropout GaussianDropout"),
+        "rate",
+        {"rate": "rate"},
+        {},
+    ),
     (
         "linear",
         "dense",
@@ -131,7 +143,15 @@ ROWS: list[Row] = [
     _callback("logger", "keras", "CSVLogger TensorBoard History", "*args"),
     # --- losses -------------------------------------------------------------------------
     *[
-        ("loss", kind, "keras", names(tuple(p + "losses." for p in KERAS), cls), "*, from_logits=False", {}, {"call_order": "true_pred"})
+        (
+            "loss",
+            kind,
+            "keras",
+            names(tuple(p + "losses." for p in KERAS), cls),
+            "*, from_logits=False",
+            {},
+            {"call_order": "true_pred"},
+        )
         for kind, cls in (
             ("ce", "SparseCategoricalCrossentropy CategoricalCrossentropy"),
             ("bce", "BinaryCrossentropy"),
