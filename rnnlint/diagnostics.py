@@ -32,9 +32,25 @@ class Loc:
     col: int
     end_line: int
     end_col: int
+    # Notebooks: ``line`` counts through the joined code cells; these say where that is.
+    cell: int | None = None
+    cell_line: int = 0
+    cell_end_line: int = 0
 
     def short(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.where()}"
+
+    def where(self) -> str:
+        """``12`` in a file, ``cell 3:5`` in a notebook."""
+        return f"cell {self.cell}:{self.cell_line}" if self.cell is not None else str(self.line)
+
+    @property
+    def shown_line(self) -> int:
+        return self.cell_line if self.cell is not None else self.line
+
+    @property
+    def shown_end_line(self) -> int:
+        return self.cell_end_line if self.cell is not None else self.end_line
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +37,9 @@ def display_path(path: Path) -> str:
 class Linter:
     """One lint run over a set of files with fixed settings."""
 
-    def __init__(self, settings: Settings, roots: list[Path] | None = None) -> None:
+    def __init__(self, settings: Settings, roots: list[Path] | None = None, context_importers: bool = True) -> None:
         self.settings = settings
+        self.context_importers = context_importers
         self.finder = ModuleFinder(roots or [Path.cwd()])
         self.loaded: dict[str, ModuleInfo | SourceError | None] = {}
         self.result = Result()
@@ -83,12 +85,52 @@ class Linter:
                 self._syntax(display or display_path(path), info)
             elif info is not None:
                 modules[info.path] = info
-        for unit in build_units(modules, self._load, self.finder):
+        context = self._importers(modules) if self.context_importers else {}
+        for unit in build_units({**modules, **context}, self._load, self.finder):
             resolver = Resolver(unit.modules, self.finder)
             facts = build_unit_facts(unit.modules, unit.entry.display, resolver)
-            self.result.diagnostics.extend(run_checks(facts, self.settings))
+            found = run_checks(facts, self.settings)
+            shown_only = {m.display for m in context.values()}
+            self.result.diagnostics.extend(d for d in found if d.loc.path not in shown_only)
         self._finish()
         return self.result
+
+    def _importers(self, modules: dict[str, ModuleInfo]) -> dict[str, ModuleInfo]:
+        """Scripts next to a linted module that import it: they supply its training context.
+
+        A pre-commit hook passes only changed files; a changed model.py must still be
+        judged with the train.py that uses it. Findings inside these scripts are not shown.
+        """
+        found: dict[str, ModuleInfo] = {}
+        for info in list(modules.values()):
+            here = Path(info.path)
+            pattern = re.compile(
+                rb"^[ \t]*(?:from[ \t]+[.\w]*\b"
+                + re.escape(here.stem.encode())
+                + rb"\b[ \t]+import|import[ \t]+[.\w]*\b"
+                + re.escape(here.stem.encode())
+                + rb"\b|from[ \t]+\.+[ \t]+import[^\n]*\b"
+                + re.escape(here.stem.encode())
+                + rb"\b)",
+                re.M,
+            )
+            try:
+                siblings = sorted(here.parent.glob("*.py"))[:200]
+            except OSError:
+                continue
+            for sibling in siblings:
+                key = str(sibling.resolve())
+                if key in modules or key in found or key == info.path:
+                    continue
+                try:
+                    data = sibling.read_bytes()
+                except OSError:
+                    continue
+                if pattern.search(data) and self.finder.find(sibling.resolve(), here.stem, 0) == info.path:
+                    loaded = self._load(sibling)
+                    if isinstance(loaded, ModuleInfo):
+                        found[key] = loaded
+        return found
 
     def _relevant(self, path: Path, data: bytes, depth: int = 0) -> bool:
         """A cheap byte scan: framework or training text here, or in a local module this file imports."""
@@ -109,7 +151,10 @@ class Linter:
         return False
 
     def _syntax(self, display: str, err: SourceError) -> None:
-        loc = Loc(display, err.line, err.col, err.line, err.col)
+        if err.cell is not None:
+            loc = Loc(display, err.line, err.col, err.line, err.col, err.cell, err.line, err.line)
+        else:
+            loc = Loc(display, err.line, err.col, err.line, err.col)
         self.result.diagnostics.append(Diagnostic("RNN001", err.message, loc))
 
     def _finish(self) -> None:

@@ -31,6 +31,15 @@ class RecurrentLayer:
     target: str | None = None  # what it is assigned to: "self.rnn"
     alternatives: bool = False  # the target is also assigned another layer (a configurable cell type)
     go_backwards: Value = UNKNOWN
+    half_of_pair: bool = False  # the forward or backward half of a bidirectional pair
+
+    def layer_count(self) -> float | None:
+        """How many stacked layers this contributes (a forward/backward pair counts once)."""
+        n = 1.0 if self.is_cell else self.num_layers.number()
+        if n is None:
+            return None
+        return n / 2 if self.half_of_pair else n
+
     cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
 
     @property

@@ -35,11 +35,12 @@ def as_json(d: Diagnostic) -> dict[str, Any]:
         "severity": d.severity.label,
         "message": d.message,
         "path": d.loc.path,
-        "line": d.loc.line,
+        "line": d.loc.shown_line,
         "column": d.loc.col,
-        "end_line": d.loc.end_line,
+        "end_line": d.loc.shown_end_line,
         "end_column": d.loc.end_col,
         "fix": _fix_json(d.fix),
+        **({"cell": d.loc.cell} if d.loc.cell is not None else {}),
     }
 
 
@@ -50,7 +51,7 @@ def write_json(diags: list[Diagnostic], out: TextIO) -> None:
 
 def write_concise(diags: list[Diagnostic], out: TextIO) -> None:
     for d in diags:
-        out.write(f"{d.loc.path}:{d.loc.line}:{d.loc.col}: {d.code} [{d.severity.label}] {d.message}\n")
+        out.write(f"{d.loc.short()}:{d.loc.col}: {d.code} [{d.severity.label}] {d.message}\n")
 
 
 def _escape_github(text: str) -> str:
@@ -60,9 +61,10 @@ def _escape_github(text: str) -> str:
 def write_github(diags: list[Diagnostic], out: TextIO) -> None:
     level = {"error": "error", "warning": "warning", "info": "notice"}
     for d in diags:
+        cell = f" (cell {d.loc.cell})" if d.loc.cell is not None else ""
         out.write(
-            f"::{level[d.severity.label]} file={d.loc.path},line={d.loc.line},col={d.loc.col},"
-            f"endLine={d.loc.end_line},endColumn={d.loc.end_col},title={d.code} {d.name}::{_escape_github(d.message)}\n"
+            f"::{level[d.severity.label]} file={d.loc.path},line={d.loc.shown_line},col={d.loc.col},"
+            f"endLine={d.loc.shown_end_line},endColumn={d.loc.end_col},title={d.code} {d.name}{cell}::{_escape_github(d.message)}\n"
         )
 
 
@@ -83,17 +85,17 @@ def write_full(diags: list[Diagnostic], sources: dict[str, str], files: int, out
     style = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
     for d in diags:
         head = Text()
-        head.append(f"{d.loc.path}:{d.loc.line}:{d.loc.col}: ", style="bold")
+        head.append(f"{d.loc.short()}:{d.loc.col}: ", style="bold")
         head.append(f"{d.code} ", style=style[d.severity.label])
         head.append(f"[{d.severity.label}] {d.message}")
         console.print(head)
         lines = sources.get(d.loc.path, "").splitlines()
         if 0 < d.loc.line <= len(lines):
             text = lines[d.loc.line - 1].expandtabs(1)
-            width = len(str(d.loc.line))
+            width = len(str(d.loc.shown_line))
             pad = " " * width
             console.print(Text(f"{pad} |", style="blue"))
-            frame = Text(f"{d.loc.line} | ", style="blue")
+            frame = Text(f"{d.loc.shown_line} | ", style="blue")
             frame.append(text)
             console.print(frame)
             start = max(d.loc.col - 1, 0)

@@ -1,7 +1,7 @@
 """Each fixture folder is linted and compared exactly with its expected.json.
 
-expected.json lists [code, path relative to the fixture folder, line] for every
-finding; it is written by hand from the fixture's NOTES.md and reviewed, never
+expected.json lists [code, path relative to the fixture folder, line(, cell)] for
+every finding (notebooks: the line inside the cell, then the cell number); it is written by hand from the fixture's NOTES.md and reviewed, never
 regenerated blindly.
 """
 
@@ -25,7 +25,10 @@ def test_fixture_findings_match_expected(folder: Path) -> None:
     expected = sorted(tuple(x) for x in json.loads((folder / "expected.json").read_text()))
     files = list(discover([folder], []))
     diags = Linter(Settings(), [folder]).run(files).diagnostics
-    found = sorted((d.code, Path(d.loc.path).resolve().relative_to(folder).as_posix(), d.loc.line) for d in diags)
+    found = sorted(
+        (d.code, Path(d.loc.path).resolve().relative_to(folder).as_posix(), d.loc.shown_line, *([d.loc.cell] if d.loc.cell else []))
+        for d in diags
+    )
     assert found == expected
 
 

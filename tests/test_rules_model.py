@@ -801,8 +801,14 @@ def test_rnn104_value_flows_from_the_script_into_model_py(tmp_path: Path) -> Non
     assert f"train.py:{line_of(TRAIN_PY_2048, 'Model(hidden=2048)')})" in d.message  # where the value was passed
 
 
-def test_rnn104_model_py_alone_uses_its_defaults(tmp_path: Path) -> None:
+def test_rnn104_model_py_alone_is_judged_with_the_script_importing_it(tmp_path: Path) -> None:
     diags = lint_files(tmp_path, {"model.py": MODEL_PY, "train.py": TRAIN_PY_2048}, only=["model.py"])
+    assert [Path(d.loc.path).name for d in diags if d.code == "RNN104"] == ["model.py"]
+    assert "2048" in only(diags, "RNN104").message
+
+
+def test_rnn104_model_py_without_importer_uses_its_defaults(tmp_path: Path) -> None:
+    diags = lint_files(tmp_path, {"model.py": MODEL_PY})
     assert codes(diags, "RNN104") == []
 
 

@@ -33,6 +33,13 @@ REGULARIZE = {
     "jax": "use `optax.adamw` or chain `optax.add_decayed_weights(1e-5)`",
 }
 
+BIDIRECTIONAL = {  # keyed by the layer's framework
+    "torch": "`bidirectional=True` adds right-to-left context",
+    "keras": "wrapping it in `Bidirectional(...)` adds right-to-left context",
+    "tf": "`tf.nn.bidirectional_dynamic_rnn` adds right-to-left context",
+    "jax": "`nn.Bidirectional(forward_rnn, backward_rnn)` adds right-to-left context",
+}
+
 
 def for_unit(table: dict[str, str], facts: UnitFacts) -> str:
     """The hint matching the unit's first training loop (torch when no loop is seen)."""

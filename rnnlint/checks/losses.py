@@ -26,7 +26,16 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
 @rule("RNN302")
 def regularization_loss_unused(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for hit in facts.unused_regularization:
-        yield Report(hit.loc, f"`{hit.text}` is computed but never added to the optimized loss, so it regularizes nothing (D8)")
+        if hit.text.endswith("_regularizer"):
+            yield Report(
+                hit.loc,
+                f"`{hit.text}` puts its penalty in `model.losses`, but the custom training loop never adds `model.losses` "
+                "to the loss it differentiates, so it regularizes nothing (D8)",
+            )
+        else:
+            yield Report(
+                hit.loc, f"`{hit.text}` is computed but never added to the optimized loss, so it regularizes nothing (D8)"
+            )
 
 
 @rule("RNN303")

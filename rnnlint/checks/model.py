@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, rule
+from rnnlint.checks import Report, hints, rule
 from rnnlint.facts import UnitFacts
 from rnnlint.settings import Settings
 
@@ -34,7 +34,7 @@ def unidirectional_encoder(facts: UnitFacts, settings: Settings) -> Iterator[Rep
         yield Report(
             layer.loc,
             f"unidirectional `{layer.display}`{where} reads the whole input ({why}){origin}; "
-            "`bidirectional=True` adds right-to-left context (D2)",
+            f"{hints.BIDIRECTIONAL.get(layer.framework, hints.BIDIRECTIONAL['torch'])} (D2)",
         )
 
 
@@ -42,12 +42,12 @@ def unidirectional_encoder(facts: UnitFacts, settings: Settings) -> Iterator[Rep
 def single_layer(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     if not facts.recurrent:
         return
-    total = 0
+    total = 0.0
     for layer in facts.recurrent:
-        n = 1 if layer.is_cell else layer.num_layers.number()
+        n = layer.layer_count()
         if n is None:
             return
-        total += int(n)
+        total += n
     if total == 1:
         layer = facts.recurrent[0]
         yield Report(
@@ -110,4 +110,5 @@ def ineffective_dropout(facts: UnitFacts, settings: Settings) -> Iterator[Report
 @rule("RNN108")
 def no_embedding(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for hit in facts.one_hot_inputs:
-        yield Report(hit.loc, f"one-hot token ids fed to `{hit.text}`; an `nn.Embedding` learns dense token vectors (D9)")
+        subject = hit.text if hit.text.startswith("the ") else f"`{hit.text}`"
+        yield Report(hit.loc, f"one-hot token ids fed to {subject}; an Embedding layer learns dense token vectors instead (D9)")

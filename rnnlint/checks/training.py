@@ -89,10 +89,7 @@ def lr_decay_factor(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
 @rule("RNN206")
 def high_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     bounds = {**knowledge.LR_BOUNDS, **settings.max_learning_rate}
-    depth = 0
-    for layer in facts.recurrent:
-        n = 1 if layer.is_cell else layer.num_layers.number()
-        depth += int(n or 0)
+    depth = int(sum(layer.layer_count() or 0 for layer in facts.recurrent))
     for opt in facts.optimizers:
         lr, bound = opt.lr.number(), bounds.get(opt.family)
         if lr is None or bound is None:

@@ -30,7 +30,7 @@ from rnnlint.facts import (
     UnitFacts,
 )
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
-from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver
+from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.steps import TrainingSteps
 from rnnlint.frontends.wrappers import WrapperFinder
 from rnnlint.knowledge import ApiSpec
@@ -311,6 +311,7 @@ class _Builder:
             target=api.target,
             alternatives=self._assigned_twice(api),
             go_backwards=a.get("go_backwards", Value(False, None, True)),
+            half_of_pair=wrap.half_of_pair,
         )
         direction = spec.extra.get("direction_param")
         if direction and a.get(direction, UNKNOWN).known:
@@ -532,9 +533,21 @@ class _Builder:
         self._foreign_clips()
         kinds = {loop.kind for loop in self.facts.loops}
         if self._layer_regularizers and "tf" in kinds and "keras" not in kinds:
-            if not any("losses" in m.attr_uses for m in self.modules):
+            if not self._reads_model_losses():
                 first = self._layer_regularizers[0]
-                self.facts.unused_regularization.append(Finding(first.loc, f"{first.text} (model.losses)"))
+                self.facts.unused_regularization.append(Finding(first.loc, first.text))
+
+    def _reads_model_losses(self) -> bool:
+        """Is ``<model>.losses`` (not the ``keras.losses`` module) read anywhere?"""
+        for mod in self.modules:
+            if "losses" not in mod.attr_uses:
+                continue
+            for node in ast.walk(mod.tree):
+                if isinstance(node, ast.Attribute) and node.attr == "losses":
+                    q = self.resolver.qualname(node, Ctx(mod, mod.module_scope)) or ""
+                    if not q.startswith(("tensorflow", "keras", "tf_keras", "torch", "optax")):
+                        return True
+        return False
 
     def _keras_fit(self) -> None:
         """compile()/fit() of a Keras model: string optimizers and losses, the fit loop, its inputs."""
@@ -917,21 +930,59 @@ class _Builder:
                     self.facts.step_loops.append(StepLoop(mod.loc(site.node), layer.display))
 
     def _one_hot_call(self, node: ast.expr, ctx: Ctx) -> ast.Call | None:
-        for _ in range(4):  # follow x[:, t] and rebinding chains such as x = one_hot(x); x = x.float()
-            node = self._core(node)
-            if isinstance(node, ast.Subscript):
-                node = self._core(node.value)
-            if not isinstance(node, ast.Name):
-                break
+        """The one-hot call an input comes from, through rebinding, slicing, unpacking and returns."""
+        found = self._trace(node, ctx, 0)
+        if found is None:
+            return None
+        call, call_ctx = found
+        spec = knowledge.lookup(self.resolver.qualname(call.func, call_ctx))
+        return call if spec is not None and spec.role == "one_hot" else None
+
+    def _trace(self, node: ast.expr, ctx: Ctx, depth: int, index: tuple[int, ...] = ()) -> tuple[ast.Call, Ctx] | None:
+        if depth > 6:
+            return None
+        node = self._core(node)
+        if isinstance(node, ast.Subscript):
+            return self._trace(node.value, ctx, depth + 1)
+        if isinstance(node, (ast.Tuple, ast.List)) and index:
+            elts = node.elts
+            return self._trace(elts[index[0]], ctx, depth + 1, index[1:]) if index[0] < len(elts) else None
+        if isinstance(node, ast.Name):
             b = self.resolver._reaching(ctx.scope.bindings.get(node.id, []), node.lineno)
-            if b is None or b.node is None or b.index:
+            if b is None and node.id in ctx.scope.params:
+                return self._trace_parameter(node.id, ctx, depth, index)
+            if b is None or b.node is None:
                 return None
-            node = b.node
-        if isinstance(node, ast.Call):
-            spec = knowledge.lookup(self.resolver.qualname(node.func, ctx))
-            if spec is not None and spec.role == "one_hot":
-                return node
-        return None
+            return self._trace(b.node, ctx, depth + 1, b.index + index)
+        if not isinstance(node, ast.Call):
+            return None
+        if not index:
+            return node, ctx
+        # `x, y = load_data()`: follow the element of what the local function returns
+        q = self.resolver.qualname(node.func, ctx)
+        if not q or not q.startswith(LOCAL):
+            return None
+        path, inner = split_local(q)
+        mod = self.resolver.modules.get(path)
+        scope = mod.scopes.get(inner) if mod else None
+        if mod is None or scope is None:
+            return None
+        returns = [n for n in ast.walk(scope.node) if isinstance(n, ast.Return) and n.value is not None]
+        if len(returns) != 1 or returns[0].value is None:
+            return None
+        return self._trace(returns[0].value, Ctx(mod, scope), depth + 1, index)
+
+    def _trace_parameter(self, name: str, ctx: Ctx, depth: int, index: tuple[int, ...]) -> tuple[ast.Call, Ctx] | None:
+        """A parameter: follow the argument of the function's only call site."""
+        sites = self.resolver.call_sites(f"{LOCAL}{ctx.mod.path}::{ctx.scope.key}")
+        if len(sites) != 1:
+            return None
+        site, mod = sites[0]
+        params = ctx.scope.params[1:] if ctx.scope.cls and ctx.scope.parent is None else ctx.scope.params
+        arg = next((k.value for k in site.node.keywords if k.arg == name), None)
+        if arg is None and name in params and params.index(name) < len(site.node.args):
+            arg = site.node.args[params.index(name)]
+        return self._trace(arg, Ctx(mod, site.scope), depth + 1, index) if arg is not None else None
 
     def _regularization_terms(self) -> None:
         for mod in self.modules:

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 from rnnlint.diagnostics import Loc
+from rnnlint.frontends.notebook import read_notebook
 from rnnlint.frontends.source import SourceError, char_col, decode
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -112,6 +113,7 @@ class ModuleInfo:
     grad_updates: list[tuple[Scope, int, ast.AST, tuple[ast.AST, ...]]] = field(default_factory=list)
     lr_writes: list[ast.AST] = field(default_factory=list)
     is_package_init: bool = False
+    cells: list[tuple[int, int]] | None = None  # notebooks: joined line -> (cell, line in cell)
 
     def loc(self, node: ast.AST) -> Loc:
         """The 1-based character span of an ast node."""
@@ -120,13 +122,21 @@ class ModuleInfo:
         col = char_col(self._line(line), getattr(node, "col_offset", 0))
         end_col_b = getattr(node, "end_col_offset", None)
         end_col = char_col(self._line(end_line), end_col_b) if end_col_b is not None else col
-        return Loc(self.display, line, col + 1, end_line, end_col + 1)
+        return self.span(line, col + 1, end_line, end_col + 1)
+
+    def span(self, line: int, col: int, end_line: int, end_col: int) -> Loc:
+        """A Loc in this module, with notebook cell coordinates where they apply."""
+        if self.cells and 0 < line <= len(self.cells):
+            cell, cell_line = self.cells[line - 1]
+            end_cell, cell_end = self.cells[min(end_line, len(self.cells)) - 1]
+            return Loc(self.display, line, col, end_line, end_col, cell, cell_line, cell_end if end_cell == cell else cell_line)
+        return Loc(self.display, line, col, end_line, end_col)
 
     def _line(self, n: int) -> str:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
     def where(self, line: int) -> str:
-        return f"{self.display}:{line}"
+        return self.span(line, 1, line, 1).short()
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -139,18 +149,31 @@ def split_words(identifier: str) -> list[str]:
 
 
 def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError:
-    """Decode, parse and index a module; never raises on bad input."""
-    text = decode(data)
+    """Decode, parse and index a module (or a notebook's code cells); never raises on bad input."""
+    cells = None
+    if path.endswith(".ipynb"):
+        nb = read_notebook(data)
+        if isinstance(nb, SourceError):
+            return nb
+        text: str | SourceError = nb.source
+        cells = nb.cells
+    else:
+        text = decode(data)
     if isinstance(text, SourceError):
         return text
     try:
         tree = ast.parse(text, filename=display)
     except SyntaxError as exc:
-        return SourceError(f"SyntaxError: {exc.msg}", exc.lineno or 1, (exc.offset or 0) or 1)
+        line = exc.lineno or 1
+        if cells and 0 < line <= len(cells):
+            cell, line = cells[line - 1]
+            return SourceError(f"SyntaxError in cell {cell}: {exc.msg}", line, (exc.offset or 0) or 1, cell)
+        return SourceError(f"SyntaxError: {exc.msg}", line, (exc.offset or 0) or 1)
     except (ValueError, MemoryError, RecursionError) as exc:
         return SourceError(f"cannot parse: {exc.__class__.__name__}: {exc}")
     lines = text.splitlines()
     info = ModuleInfo(path, display, text, lines, tree, Scope("", tree))
+    info.cells = cells
     info.is_package_init = path.endswith("__init__.py")
     try:
         _Indexer(info).run()
@@ -368,6 +391,8 @@ class _Indexer(ast.NodeVisitor):
 
     # -- expressions -----------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
+        # Post-order: arguments run before the call, so `clip(tf.gradients(...))` orders gradients first.
+        self.generic_visit(node)
         self.info.calls.append(CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order))
         self.order += 1
         for kw in node.keywords:
@@ -382,7 +407,6 @@ class _Indexer(ast.NodeVisitor):
             and any(isinstance(n, ast.Attribute) and n.attr == "grad" for a in node.args for n in ast.walk(a))
         ):
             self.info.grad_updates.append((self.scope, self.order - 1, node, tuple(self.loops)))
-        self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         uses = self.info.name_loads

@@ -14,6 +14,7 @@ class SourceError:
     message: str
     line: int = 1
     col: int = 1
+    cell: int | None = None  # notebooks: the cell ``line`` counts in
 
 
 def decode(data: bytes) -> str | SourceError:

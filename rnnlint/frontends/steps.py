@@ -159,7 +159,7 @@ class TrainingSteps:
     def _misplaced(flat: list[Event]) -> Iterator[Misplacement]:
         """Clipping between the wrong events: before backward, after the update, on scaled gradients."""
         for i, ev in enumerate(flat):
-            if ev.kind != "clip" or ev.clip is None or (ev.flavor != "torch" and ev.clip.api.startswith("tensorflow")):
+            if ev.kind != "clip" or ev.clip is None or not _in_loop_clip(ev.clip):
                 continue
             prev = next((e for e in reversed(flat[:i]) if e.kind in _GRAD_EVENTS), None)
             nxt = next((e for e in flat[i + 1 :] if e.kind in _GRAD_EVENTS), None)
@@ -217,3 +217,8 @@ class TrainingSteps:
         if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
             return {target.elts[0].id}
         return {target.id} if isinstance(target, ast.Name) else set()
+
+
+def _in_loop_clip(clip: Clipping) -> bool:
+    """Clips that act on the gradients present when they run (torch-style), unlike optax or TF data flow."""
+    return clip.api.startswith("torch") or clip.api in ("clip_grad_norm_", "clip_grad_value_", "clip_gradients", "grad.clamp_")

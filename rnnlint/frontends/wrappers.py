@@ -31,6 +31,7 @@ class Wrapping:
     layers: Value | None = None
     keep_probs: list[Value] = field(default_factory=list)
     by: list[str] = field(default_factory=list)
+    half_of_pair: bool = False  # one direction of a forward/backward pair: the pair is one layer
 
 
 class WrapperFinder:
@@ -95,9 +96,12 @@ class WrapperFinder:
         extra = spec.extra
         name = spec.qname.rsplit(".", 1)[-1]
         where = f"{name} at {mod.where(call.lineno)}"
-        if slot in extra.get("bidirectional", []):
+        directions = extra.get("bidirectional", [])
+        if slot in directions:
             out.bidirectional = Value(True, f"wrapped in {where}")
             out.by.append(where)
+            given = [d for d in directions if _supplied(spec, call, d)]
+            out.half_of_pair = out.half_of_pair or len(given) >= 2
         if slot in str(extra.get("fused") or "").split():
             out.fused = True
             out.by.append(where)
@@ -155,3 +159,10 @@ def _slot(spec: ApiSpec, call: ast.Call, child: ast.AST) -> str | None:
         if kw is child or kw.value is child:
             return kw.arg
     return None
+
+
+def _supplied(spec: ApiSpec, call: ast.Call, name: str) -> bool:
+    if any(k.arg == name for k in call.keywords):
+        return True
+    p = next((p for p in spec.params if p.name == name), None)
+    return p is not None and p.position is not None and p.position < len(call.args)

@@ -177,6 +177,15 @@ ROWS: list[Row] = [
         {"output": "input", "output_length": "input_lengths", "mask_index": "blank"},
         {"ctc_input": "logits"},
     ),
+    (
+        "padding",
+        "pad",
+        "keras",
+        names(tuple(p + "preprocessing.sequence." for p in KERAS) + tuple(p + "utils." for p in KERAS), "pad_sequences"),
+        "sequences, maxlen=None",
+        {},
+        {},
+    ),
     ("one_hot", "one_hot", "keras", names(tuple(p + "utils." for p in KERAS), "to_categorical"), "x, num_classes=None", {}, {}),
 ]
 
