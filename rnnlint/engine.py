@@ -66,6 +66,7 @@ class Linter:
     def run(self, files: list[Path], stdin: tuple[str, bytes] | None = None) -> Result:
         """Lint ``files`` (and a stdin buffer named ``stdin[0]``)."""
         modules: dict[str, ModuleInfo] = {}
+        self.finder.add_files(files)
         inputs: list[tuple[Path, bytes | None, str | None]] = [(f, None, None) for f in files]
         if stdin is not None:
             inputs.append((Path(stdin[0]).resolve(), stdin[1], stdin[0]))

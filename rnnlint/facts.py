@@ -32,13 +32,15 @@ class RecurrentLayer:
     alternatives: bool = False  # the target is also assigned another layer (a configurable cell type)
     go_backwards: Value = UNKNOWN
     half_of_pair: bool = False  # the forward or backward half of a bidirectional pair
+    instances: Value = field(default_factory=lambda: Value(1))  # how often its owner class is built
 
     def layer_count(self) -> float | None:
         """How many stacked layers this contributes (a forward/backward pair counts once)."""
         n = 1.0 if self.is_cell else self.num_layers.number()
-        if n is None:
+        times = self.instances.number()
+        if n is None or times is None:
             return None
-        return n / 2 if self.half_of_pair else n
+        return (n / 2 if self.half_of_pair else n) * times
 
     cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rnnlint.frontends.pyindex import ModuleInfo
@@ -15,7 +16,6 @@ RELEVANT = re.compile(
     rb"torch|tensorflow|keras|lightning|flax|optax|jax|LSTM|GRU|\bRNN|rnn|Trainer|\.backward\(|clip_grad", re.ASCII
 )
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
-TRAINING_HINT = re.compile(rb"\.backward\(|\.fit\(|Trainer\(|\.step\(|__main__")
 
 Loader = Callable[[Path], "ModuleInfo | SourceError | None"]
 
@@ -32,6 +32,18 @@ class ModuleFinder:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = [r.resolve() for r in roots]
         self._cache: dict[tuple[str, str, int], str | None] = {}
+        self._tops: dict[str, set[Path]] = {}  # top-level package/module name -> folders holding it
+
+    def add_files(self, files: list[Path]) -> None:
+        """Remember where the linted files' packages start, as a script's sys.path[0] would see them."""
+        for f in files:
+            path = f.resolve()
+            child = path.with_suffix("") if path.suffix == ".py" else path
+            for parent in path.parents:
+                self._tops.setdefault(child.name, set()).add(parent)
+                child = parent
+                if len(self._tops.get(child.name, ())) > 64:
+                    break
 
     def __call__(self, mod: ModuleInfo, dotted: str, level: int) -> str | None:
         return self.find(Path(mod.path), dotted, level)
@@ -52,6 +64,10 @@ class ModuleFinder:
                 folder = folder.parent
             return _module_file(folder, dotted) if dotted else _existing(folder / "__init__.py")
         for base in self._search_dirs(folder):
+            hit = _module_file(base, dotted)
+            if hit:
+                return hit
+        for base in sorted(self._tops.get(dotted.split(".")[0], ())):
             hit = _module_file(base, dotted)
             if hit:
                 return hit
@@ -95,7 +111,7 @@ def _existing(path: Path) -> str | None:
 def local_imports(mod: ModuleInfo, finder: ModuleFinder) -> list[str]:
     """Paths of the unit-local modules that ``mod`` imports."""
     out: list[str] = []
-    for ref in mod.imports.values():
+    for ref in [*mod.imports.values(), *mod.star_imports]:
         hits = []
         if ref.name is not None:
             full = f"{ref.module}.{ref.name}" if ref.module else ref.name
@@ -133,8 +149,32 @@ def build_units(modules: dict[str, ModuleInfo], load: Loader, finder: ModuleFind
     closures = {path: closure(mod) for path, mod in modules.items()}
     imported = {m.path for path, mods in closures.items() for m in mods[1:]}
     units = []
+    entries = [path for path in closures if path not in imported]
+    covered = {m.path for path in entries for m in closures[path]}
+    for path in closures:  # import cycles: a module nobody outside the cycle imports still gets a unit
+        if path not in covered:
+            entries.append(path)
+            covered |= {m.path for m in closures[path]}
     for path, mods in closures.items():
         mod = modules[path]
-        if path not in imported or TRAINING_HINT.search(mod.source.encode("utf-8", "replace")):
-            units.append(Unit(mod, mods))
+        if path in entries:  # an imported module is analysed inside each unit that imports it
+            # the entry runs as a script: its main-guarded code counts, that of imported modules does not
+            entry = (
+                replace(mod, calls=sorted([*mod.calls, *mod.main_calls], key=lambda c: c.order)) if _runs_training(mod) else mod
+            )
+            units.append(Unit(entry, [entry, *mods[1:]]))
     return units
+
+
+_TRAINING_CALLS = {"backward", "fit", "step", "minimize", "apply_gradients", "train", "main", "run"}
+
+
+def _runs_training(mod: ModuleInfo) -> bool:
+    """Does the main-guarded block train (or call the module's own functions), rather than smoke-test a layer?"""
+    for site in mod.main_calls:
+        fn = site.node.func
+        if isinstance(fn, ast.Attribute) and fn.attr in _TRAINING_CALLS:
+            return True
+        if isinstance(fn, ast.Name) and (fn.id in mod.scopes or fn.id in _TRAINING_CALLS):
+            return True
+    return False

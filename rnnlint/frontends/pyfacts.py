@@ -39,8 +39,8 @@ from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
 # Words that show intent. Matching is on identifier words (snake/camel split).
 VALIDATION_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluate", "evaluation", "dev", "test", "testing"}
 VALIDATION_KEYWORDS = {"validation_data", "validation_split", "validation_steps", "val_dataloaders", "eval_dataset"}
-NAN_WORDS = {"nan", "isnan", "finite", "isfinite", "anomaly"}
-LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "plot", "curve", "curves", "writer", "neptune", "comet"}
+NAN_WORDS = {"isnan", "finite", "isfinite", "anomaly", "nans"}
+LOGGING_WORDS = {"tensorboard", "wandb", "mlflow", "history", "curve", "curves", "writer", "neptune", "comet"}
 REGULARIZATION_WORDS = {"l2", "regularization", "regularizer", "regularize", "penalty"}
 MASK_WORDS = {"mask", "masks", "masked", "masking"}
 OVERSAMPLING_WORDS = {"oversample", "oversampling", "upsample", "upsampling", "resample", "balanced", "weighted", "undersample"}
@@ -149,6 +149,7 @@ CLASS_COUNT_IDS = {
 }
 BLANK_LIKE = {"", "_", "-", "<blank>", "<b>", "blank", "<pad>", "<eps>", "\u03b5", "<ctc_blank>", "<BLANK>", "<PAD>", "~"}
 _LR_WORDS = {"lr", "learning"}
+_CURVE_WORDS = {"loss", "losses", "ppl", "perplexity", "accuracy", "acc", "history"}
 GRADIENT_WORDS = {"grad", "grads", "gradient", "gradients", "g", "gv", "gvs"}
 # Roles whose mere presence is evidence of a practice.
 _EVIDENCE_ROLES = {
@@ -228,6 +229,11 @@ class _Builder:
         self.apis = [api for api in self.apis if not self._dead(api.site, api.mod)]
         for api in self.apis:
             self._from_api(api)
+        if any(layer.owner and layer.framework == "torch" for layer in self.facts.recurrent):
+            # beside model classes, a torch layer built loose at module level is a demo or a test, not the model
+            self.facts.recurrent = [
+                layer for layer in self.facts.recurrent if layer.owner or layer.framework != "torch" or layer.target is None
+            ]
         self._method_clips()
         self._training()
         self._evidence()
@@ -312,6 +318,7 @@ class _Builder:
             alternatives=self._assigned_twice(api),
             go_backwards=a.get("go_backwards", Value(False, None, True)),
             half_of_pair=wrap.half_of_pair,
+            instances=self._instances(api),
         )
         direction = spec.extra.get("direction_param")
         if direction and a.get(direction, UNKNOWN).known:
@@ -326,6 +333,29 @@ class _Builder:
         self.facts.recurrent.append(layer)
 
     _role_cell = _role_recurrent
+
+    def _instances(self, api: _Api) -> Value:
+        """How many times the class that builds this layer is instantiated (a block used twice is two layers)."""
+        owner = api.site.scope.cls
+        if owner is None:
+            return Value(1)
+        qname = f"{LOCAL}{api.mod.path}::{owner}"
+        sites = self.resolver.call_sites(qname)
+        if not sites:
+            return Value(1)
+        for site, mod in sites:
+            if site.loops or self._in_comprehension(site.node, mod):
+                return UNKNOWN
+        return Value(len(sites))
+
+    def _in_comprehension(self, node: ast.AST, mod: ModuleInfo) -> bool:
+        parents = self.wrappers.parents(mod)
+        parent = parents.get(id(node))
+        while parent is not None and not isinstance(parent, ast.stmt):
+            if isinstance(parent, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+                return True
+            parent = parents.get(id(parent))
+        return False
 
     def _role_optimizer(self, api: _Api, loc: Loc) -> None:
         spec, a = api.spec, api.args
@@ -493,12 +523,23 @@ class _Builder:
         }
         if not found or any(r == "self" or r.startswith("self.") for r in found):
             return None
-        return frozenset(self._alias_root(r, ctx) for r in found)
+        roots = {self._alias_root(r, ctx) for r in found}
+        return None if None in roots else frozenset(r for r in roots if r is not None)
 
-    def _alias_root(self, root: str, ctx: Ctx) -> str:
-        """``encoder = model.lstm`` makes ``encoder`` the root ``model.lstm``."""
+    def _alias_root(self, root: str, ctx: Ctx) -> str | None:
+        """``encoder = model.lstm`` makes ``encoder`` the root ``model.lstm``; a parameter is what its caller passes."""
         if not root.isidentifier():
             return root
+        if root not in ctx.scope.bindings and root in ctx.scope.params:
+            sites = self.resolver.call_sites(f"{LOCAL}{ctx.mod.path}::{ctx.scope.key}")
+            params = ctx.scope.params
+            texts = set()
+            for site, _mod in sites:
+                arg = next((k.value for k in site.node.keywords if k.arg == root), None)
+                if arg is None and params.index(root) < len(site.node.args):
+                    arg = site.node.args[params.index(root)]
+                texts.add(ast.unparse(arg) if arg is not None else None)
+            return texts.pop() if len(texts) == 1 else None
         scope = ctx.scope if root in ctx.scope.bindings else ctx.mod.module_scope
         b = self.resolver._reaching(scope.bindings.get(root, []), 10**9)
         if b is not None and isinstance(b.node, (ast.Attribute, ast.Name)) and not b.index:
@@ -653,7 +694,9 @@ class _Builder:
                     continue
                 if fn.attr in ("log", "log_dict") and isinstance(fn.value, ast.Name) and fn.value.id == "self":
                     f.add_evidence("logging", f"self.{fn.attr} at {mod.where(site.node.lineno)}")
-                elif fn.attr in ("add_scalar", "add_scalars", "log_metrics", "writerow", "savefig"):
+                elif fn.attr == "plot" and _CURVE_WORDS & {w for a in site.node.args for w in split_words(ast.unparse(a))}:
+                    f.add_evidence("logging", f"loss curve plotted at {mod.where(site.node.lineno)}")
+                elif fn.attr in ("add_scalar", "add_scalars", "log_metrics", "writerow"):
                     f.add_evidence("logging", f"{fn.attr} at {mod.where(site.node.lineno)}")
                 elif fn.attr == "append" and set(split_words(ast.unparse(fn.value))) & {"loss", "losses", "history", "curve"}:
                     f.add_evidence("logging", f"losses kept at {mod.where(site.node.lineno)}")
@@ -786,6 +829,8 @@ class _Builder:
                 fwd = info.methods.get("forward")
                 if fwd is None or not isinstance(fwd.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
+                if any(site.scope.cls for site, _m in self.resolver.call_sites(f"{LOCAL}{mod.path}::{info.name}")):
+                    continue  # a sub-module (attention weights ...): its softmax does not reach the loss
                 last = fwd.node.body[-1] if fwd.node.body else None
                 if isinstance(last, ast.Return) and last.value is not None:
                     if self._input_source(last.value, Ctx(mod, fwd)) == "softmax":

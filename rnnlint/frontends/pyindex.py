@@ -104,6 +104,8 @@ class ModuleInfo:
     imports: dict[str, ImportRef] = field(default_factory=dict)
     argparse: dict[str, ArgDef] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
+    main_calls: list[CallSite] = field(default_factory=list)  # under `if __name__ == "__main__":`
+    star_imports: list[ImportRef] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
     string_words: set[str] = field(default_factory=set)
     attr_uses: dict[str, int] = field(default_factory=dict)
@@ -145,6 +147,7 @@ _WORD = re.compile(r"[a-z][a-z0-9]*")
 def split_words(identifier: str) -> list[str]:
     """``trainEncoderRNN`` / ``train_encoder_rnn`` -> ['train', 'encoder', 'rnn']."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", identifier)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", spaced)  # LSTMClassifier -> LSTM_Classifier
     return _WORD.findall(spaced.lower())
 
 
@@ -193,6 +196,7 @@ class _Indexer(ast.NodeVisitor):
         self.loops: list[ast.AST] = []
         self.no_grad = 0
         self.order = 0
+        self.in_main = False
 
     def run(self) -> None:
         limit = sys.getrecursionlimit()
@@ -240,6 +244,18 @@ class _Indexer(ast.NodeVisitor):
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
+
+    def visit_If(self, node: ast.If) -> None:
+        # Smoke tests under the main guard belong to the module only when it is run as a script.
+        guard = self.scope is self.info.module_scope and _is_main_guard(node.test)
+        self.visit(node.test)
+        saved = self.in_main
+        self.in_main = self.in_main or guard
+        for stmt in node.body:
+            self.visit(stmt)
+        self.in_main = saved
+        for stmt in node.orelse:
+            self.visit(stmt)
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.visit(node.body)
@@ -386,6 +402,7 @@ class _Indexer(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             if alias.name == "*":
+                self.info.star_imports.append(ImportRef(node.module or "", None, node.level))
                 continue
             self.info.imports[alias.asname or alias.name] = ImportRef(node.module or "", alias.name, node.level)
 
@@ -393,7 +410,8 @@ class _Indexer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         # Post-order: arguments run before the call, so `clip(tf.gradients(...))` orders gradients first.
         self.generic_visit(node)
-        self.info.calls.append(CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order))
+        site = CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order)
+        (self.info.main_calls if self.in_main else self.info.calls).append(site)
         self.order += 1
         for kw in node.keywords:
             if kw.arg:  # whole keyword names only: `gradient_clip_val` must not read as "val"
@@ -447,3 +465,14 @@ class _Indexer(ast.NodeVisitor):
         self.info.argparse[dest] = ArgDef(
             flag, kw.get("default"), node.lineno, store_true=act == "store_true", store_false=act == "store_false"
         )
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )

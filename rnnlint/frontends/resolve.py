@@ -132,6 +132,8 @@ class Resolver:
                 b = self._reaching(scope.bindings.get(name, []), line if scope is ctx.scope else 10**9)
                 if b is not None and b.node is not None and not b.index and isinstance(b.node, (ast.Name, ast.Attribute)):
                     return self.qualname(b.node, Ctx(ctx.mod, scope))
+                if b is None and name in scope.params:
+                    return self._parameter_qualname(ctx.mod, scope, name)
                 return None
             scope = scope.parent
         mod = ctx.mod
@@ -140,16 +142,46 @@ class Resolver:
         if name in mod.classes:
             return local_name(mod.path, name)
         if name in mod.module_scope.bindings:
-            b = self._reaching(mod.module_scope.bindings[name], 10**9)
-            if b is not None and b.node is not None and not b.index and isinstance(b.node, (ast.Name, ast.Attribute, ast.Call)):
-                if isinstance(b.node, ast.Call):
-                    return None
-                return self.qualname(b.node, Ctx(mod, mod.module_scope))
-            return None
+            # at module level a name means what was bound before this line (`net = net.Model()`)
+            b = self._reaching(mod.module_scope.bindings[name], line if ctx.scope is mod.module_scope else 10**9)
+            if b is not None:
+                if b.node is not None and not b.index and isinstance(b.node, (ast.Name, ast.Attribute)):
+                    return self.qualname(b.node, Ctx(mod, mod.module_scope))
+                return None
         ref = mod.imports.get(name)
         if ref is not None:
             return self._import_qualname(mod, ref)
+        for star in mod.star_imports:  # `from helpers import *`
+            path = self._module_of(mod, star.module, star.level)
+            target = self.modules.get(path) if path else None
+            if target is not None and target is not mod and _defines(target, name):
+                return self.name_qualname(name, Ctx(target, target.module_scope), 10**9)
         return None
+
+    def _parameter_qualname(self, mod: ModuleInfo, scope: Scope, name: str) -> str | None:
+        """A parameter that names a class or function (`rnn_type=nn.LSTM`): what every caller passes, else the default."""
+        is_method = scope.cls is not None and scope.parent is None
+        if is_method and scope.params and scope.params[0] == name:
+            return None
+        callee = (
+            local_name(mod.path, scope.cls)
+            if is_method and scope.cls and scope.name == "__init__"
+            else local_name(mod.path, scope.key)
+        )
+        params = scope.params[1:] if is_method else scope.params
+        names = set()
+        for site, site_mod in self.call_sites(callee):
+            arg = next((k.value for k in site.node.keywords if k.arg == name), None)
+            if arg is None and name in params and params.index(name) < len(site.node.args):
+                arg = site.node.args[params.index(name)]
+            if arg is None:
+                arg = scope.defaults.get(name)
+                names.add(self.qualname(arg, Ctx(mod, mod.module_scope)) if arg is not None else None)
+            else:
+                names.add(self.qualname(arg, Ctx(site_mod, site.scope)))
+        if not names and name in scope.defaults:
+            names.add(self.qualname(scope.defaults[name], Ctx(mod, mod.module_scope)))
+        return names.pop() if len(names) == 1 else None
 
     def _import_qualname(self, mod: ModuleInfo, ref: ImportRef) -> str | None:
         if ref.name is None:
@@ -385,6 +417,11 @@ class Resolver:
         if ref is not None and ref.name is not None:
             q = self._import_qualname(mod, ref)
             return self._local_value(q)
+        for star in mod.star_imports:
+            path = self._module_of(mod, star.module, star.level)
+            target = self.modules.get(path) if path else None
+            if target is not None and target is not mod and name in target.module_scope.bindings:
+                return self._name_value(name, Ctx(target, target.module_scope), 10**9)
         return UNKNOWN
 
     def _local_value(self, qname: str | None) -> Value:
@@ -585,6 +622,15 @@ class Resolver:
             if mod.scopes.get(scope.key) is scope:
                 return mod
         return None
+
+
+def _defines(mod: ModuleInfo, name: str) -> bool:
+    return (
+        name in mod.classes
+        or name in mod.module_scope.bindings
+        or name in mod.imports
+        or (name in mod.scopes and "." not in name)
+    )
 
 
 def _own_nodes(fn: ast.AST) -> list[ast.AST]:

@@ -294,7 +294,6 @@ ROWS: list[Row] = [
             "mlflow.log_metrics",
             "csv.writer",
             "csv.DictWriter",
-            "matplotlib.pyplot.plot",
             "neptune.init_run",
             "comet_ml.Experiment",
             "aim.Run",
