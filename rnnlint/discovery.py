@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pathspec
 
-SUFFIXES = (".py", ".ipynb")
+SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json")
 # Never descend into these: environments, caches and VCS metadata.
 DEFAULT_EXCLUDES = (
     ".git",

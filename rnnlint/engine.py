@@ -11,7 +11,7 @@ from rnnlint.catalogue import catalogue
 from rnnlint.checks import run_checks
 from rnnlint.diagnostics import Diagnostic, Loc, Severity
 from rnnlint.frontends.pyfacts import build_unit_facts
-from rnnlint.frontends.pyindex import ModuleInfo, parse_module
+from rnnlint.frontends.pyindex import CONFIG_SUFFIXES, ModuleInfo, parse_module
 from rnnlint.frontends.resolve import Resolver
 from rnnlint.frontends.source import SourceError
 from rnnlint.settings import Settings
@@ -60,7 +60,10 @@ class Linter:
         info = parse_module(data, key, shown)
         self.loaded[key] = info
         if isinstance(info, ModuleInfo):
-            self.result.sources[shown] = info.source
+            self.result.sources[shown] = info.config_text if info.config_text is not None else info.source
+            for problem in info.config_problems:
+                loc = Loc(shown, problem.line, problem.col, problem.line, problem.end_col)
+                self.result.diagnostics.append(Diagnostic(problem.code, problem.message, loc))
         return info
 
     def run(self, files: list[Path], stdin: tuple[str, bytes] | None = None) -> Result:
@@ -167,7 +170,8 @@ class Linter:
                 continue
             if d.loc.path not in sup:
                 source = self.result.sources.get(d.loc.path)
-                sup[d.loc.path] = scan(source) if source else Suppressions()
+                python = not d.loc.path.endswith(CONFIG_SUFFIXES)
+                sup[d.loc.path] = scan(source, python) if source else Suppressions()
             if sup[d.loc.path].covers(d.code, d.loc.line, d.loc.end_line):
                 continue
             info = rules.get(d.code)

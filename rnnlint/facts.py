@@ -95,6 +95,7 @@ class Clipping:
     threshold: Value = UNKNOWN
     source: str = "call"  # "call" | "trainer" | "hook"
     param_roots: frozenset[str] | None = None
+    node_id: int = field(default=0, compare=False)  # the call that clips, for ordering it among training events
 
 
 @dataclass

@@ -31,20 +31,31 @@ class Suppressions:
         return False
 
 
-def scan(source: str) -> Suppressions:
+def _comments(source: str, python: bool) -> list[tuple[int, str]]:
+    """(line, comment text): Python comments by tokenizing; YAML comments by `#` after a space."""
+    if not python:
+        out = []
+        for n, line in enumerate(source.splitlines(), start=1):
+            m = re.search(r"(^|\s)(#.*)$", line)
+            if m:
+                out.append((n, m.group(2)))
+        return out
+    try:
+        return [
+            (t.start[0], t.string) for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+
+
+def scan(source: str, python: bool = True) -> Suppressions:
     """Find suppression comments; real comments only, never text inside strings."""
     found = Suppressions()
     lowered = source.lower()
     if "noqa" not in lowered and "rnnlint" not in lowered:
         return found
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return found
-    for tok in tokens:
-        if tok.type != tokenize.COMMENT:
-            continue
-        for m in _DIRECTIVE.finditer(tok.string):
+    for line, comment in _comments(source, python):
+        for m in _DIRECTIVE.finditer(comment):
             if m.group("file"):
                 found.whole_file = True
                 continue
@@ -52,7 +63,6 @@ def scan(source: str) -> Suppressions:
             codes = frozenset(_CODE.findall(raw.upper())) if raw else None
             if codes is not None and not codes:
                 codes = None
-            line = tok.start[0]
             old = found.lines.get(line, frozenset())
             found.lines[line] = None if codes is None or old is None else old | codes
     return found

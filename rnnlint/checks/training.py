@@ -17,6 +17,8 @@ def _loop_subject(loop: TrainingLoop) -> str:
         return "`Trainer(...)`"
     if loop.kind == "keras":
         return "`fit(...)`"
+    if loop.kind == "config":
+        return "the training this config describes"
     return f"the training step in `{loop.function}`"
 
 
@@ -89,7 +91,7 @@ def lr_decay_factor(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
 @rule("RNN206")
 def high_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     bounds = {**knowledge.LR_BOUNDS, **settings.max_learning_rate}
-    depth = int(sum(layer.layer_count() or 0 for layer in facts.recurrent))
+    depth = _stack_depth(facts)
     for opt in facts.optimizers:
         lr, bound = opt.lr.number(), bounds.get(opt.family)
         if lr is None or bound is None:
@@ -134,3 +136,11 @@ def no_nan_guard(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
             loop.loc,
             f"nothing in {_loop_subject(loop)} reacts to a NaN/inf loss; {hints.NAN.get(loop.kind, hints.NAN['torch'])} (D6.1)",
         )
+
+
+def _stack_depth(facts: UnitFacts) -> int:
+    """The deepest recurrent stack: layers of one model part add up, separate parts (encoder, decoder) do not."""
+    per_owner: dict[str | None, float] = {}
+    for layer in facts.recurrent:
+        per_owner[layer.owner] = per_owner.get(layer.owner, 0.0) + (layer.layer_count() or 0.0)
+    return int(max(per_owner.values(), default=0.0))

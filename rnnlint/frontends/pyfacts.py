@@ -407,8 +407,9 @@ class _Builder:
             if node is None or not set(split_words(ast.unparse(node))) & GRADIENT_WORDS:
                 return  # tf.clip_by_value on activations or probabilities is not gradient clipping
         node = self._arg_node(spec, api.site.node, "parameters")
+        roots = self._roots(node, api.ctx)
         self.facts.clips.append(
-            Clipping(loc, api.qname, spec.kind, a.get("threshold", UNKNOWN), "call", self._roots(node, api.ctx))
+            Clipping(loc, api.qname, spec.kind, a.get("threshold", UNKNOWN), "call", roots, id(api.site.node))
         )
 
     def _role_loss(self, api: _Api, loc: Loc) -> None:
@@ -558,9 +559,11 @@ class _Builder:
                     and knowledge.lookup(self.resolver.qualname(fn, Ctx(mod, site.scope))) is None
                 ):
                     method = "value" if fn.attr == "clip_grad_value_" else "norm"
-                    self.facts.clips.append(Clipping(mod.loc(site.node), fn.attr, method, UNKNOWN, "call"))
+                    self.facts.clips.append(Clipping(mod.loc(site.node), fn.attr, method, UNKNOWN, "call", node_id=id(site.node)))
                 elif fn.attr in ("clamp_", "clamp", "clip_") and _mentions_grad(fn.value):
-                    self.facts.clips.append(Clipping(mod.loc(site.node), "grad.clamp_", "value", UNKNOWN, "call"))
+                    self.facts.clips.append(
+                        Clipping(mod.loc(site.node), "grad.clamp_", "value", UNKNOWN, "call", node_id=id(site.node))
+                    )
             for info in mod.classes.values():
                 if "configure_gradient_clipping" in info.methods:
                     node = info.methods["configure_gradient_clipping"].node

@@ -14,12 +14,15 @@ import ast
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from rnnlint.diagnostics import Loc
+from rnnlint.frontends.configs import Translation, translate
 from rnnlint.frontends.notebook import read_notebook
 from rnnlint.frontends.source import SourceError, char_col, decode
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass
@@ -116,6 +119,9 @@ class ModuleInfo:
     lr_writes: list[ast.AST] = field(default_factory=list)
     is_package_init: bool = False
     cells: list[tuple[int, int]] | None = None  # notebooks: joined line -> (cell, line in cell)
+    config_positions: list[tuple[int, int, int]] | None = None  # configs: generated line -> YAML (line, col, end)
+    config_text: str | None = None  # configs: the YAML itself, for code frames and suppressions
+    config_problems: list[Any] = field(default_factory=list)
 
     def loc(self, node: ast.AST) -> Loc:
         """The 1-based character span of an ast node."""
@@ -128,6 +134,9 @@ class ModuleInfo:
 
     def span(self, line: int, col: int, end_line: int, end_col: int) -> Loc:
         """A Loc in this module, with notebook cell coordinates where they apply."""
+        if self.config_positions is not None:
+            yline, ycol, yend = self.config_positions[min(max(line, 1), len(self.config_positions)) - 1]
+            return Loc(self.display, yline, ycol, yline, max(yend, ycol + 1))
         if self.cells and 0 < line <= len(self.cells):
             cell, cell_line = self.cells[line - 1]
             end_cell, cell_end = self.cells[min(end_line, len(self.cells)) - 1]
@@ -154,11 +163,18 @@ def split_words(identifier: str) -> list[str]:
 def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError:
     """Decode, parse and index a module (or a notebook's code cells); never raises on bad input."""
     cells = None
-    if path.endswith(".ipynb"):
+    config: Translation | None = None
+    if path.endswith(CONFIG_SUFFIXES):
+        translated = translate(data)
+        if isinstance(translated, SourceError):
+            return translated
+        config = translated
+        text: str | SourceError = translated.source
+    elif path.endswith(".ipynb"):
         nb = read_notebook(data)
         if isinstance(nb, SourceError):
             return nb
-        text: str | SourceError = nb.source
+        text = nb.source
         cells = nb.cells
     else:
         text = decode(data)
@@ -177,6 +193,10 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
     lines = text.splitlines()
     info = ModuleInfo(path, display, text, lines, tree, Scope("", tree))
     info.cells = cells
+    if config is not None:
+        info.config_positions = config.positions
+        info.config_text = data.decode("utf-8-sig", errors="replace")
+        info.config_problems = config.problems
     info.is_package_init = path.endswith("__init__.py")
     try:
         _Indexer(info).run()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rnnlint import knowledge
 from rnnlint.facts import Clipping, Finding, Misplacement, TrainingLoop, UnitFacts
+from rnnlint.frontends.configs import TRAINING_FUNCTION
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.wrappers import WrapperFinder
@@ -45,7 +46,7 @@ class TrainingSteps:
     def run(self) -> None:
         optimizers = {o.target for o in self.facts.optimizers if o.target}
         schedulers = {s.target for s in self.facts.schedulers if s.target}
-        clip_at = {(c.loc.path, c.loc.line, c.loc.col): c for c in self.facts.clips if c.source == "call"}
+        clip_at = {c.node_id: c for c in self.facts.clips if c.source == "call" and c.node_id}
         raw: dict[tuple[str, str], list[Event]] = {}
         for mod in self.modules:
             for site in mod.calls:
@@ -67,11 +68,10 @@ class TrainingSteps:
                 continue
             first = next(e for e in flat if e.kind in ("backward", "minimize"))
             loc = first.mod.loc(first.node)
+            flavor = "config" if first.scope_key == TRAINING_FUNCTION else first.flavor
             if (loc.path, loc.line, loc.col) not in seen_loop:
                 seen_loop.add((loc.path, loc.line, loc.col))
-                self.facts.loops.append(
-                    TrainingLoop(loc, first.flavor, first.scope_key or "<module>", any(e.scaled for e in flat))
-                )
+                self.facts.loops.append(TrainingLoop(loc, flavor, first.scope_key or "<module>", any(e.scaled for e in flat)))
             for m in [*self._misplaced(flat), *self._unapplied(flat)]:
                 k = (m.loc.path, m.loc.line, m.loc.col)
                 if k not in seen_clip:
@@ -84,11 +84,10 @@ class TrainingSteps:
         mod: ModuleInfo,
         optimizers: set[str],
         schedulers: set[str],
-        clip_at: dict[tuple[str, int, int], Clipping],
+        clip_at: dict[int, Clipping],
     ) -> Event | None:
         node = site.node
-        loc = mod.loc(node)
-        clip = clip_at.get((loc.path, loc.line, loc.col))
+        clip = clip_at.get(id(node))
         if clip is not None:
             return Event("clip", site.order, node, mod, clip=clip)
         fn = node.func

@@ -368,3 +368,44 @@ ROWS += [
         {},
     ),
 ]
+
+_SB = "speechbrain.nnet.RNN."
+_SB_RNN = (
+    "hidden_size, input_shape=None, input_size=None, num_layers=1, bias=True, dropout=0.0, re_init=True, bidirectional=False"
+)
+# SpeechBrain modules, as HyperPyYAML recipes name them (dropout acts between stacked layers, as in torch).
+ROWS += [
+    ("recurrent", "lstm", "torch", (_SB + "LSTM",), _SB_RNN, {}, {"dropout_scope": "between_layers"}),
+    ("recurrent", "gru", "torch", (_SB + "GRU",), _SB_RNN, {}, {"dropout_scope": "between_layers"}),
+    ("recurrent", "rnn", "torch", (_SB + "RNN",), _SB_RNN, {}, {"dropout_scope": "between_layers"}),
+    ("cell", "lstm", "torch", (_SB + "LSTMCell",), "hidden_size, input_shape=None, input_size=None", {}, {}),
+    ("cell", "gru", "torch", (_SB + "GRUCell",), "hidden_size, input_shape=None, input_size=None", {}, {}),
+    (
+        "scheduler",
+        "plateau",
+        "torch",
+        ("speechbrain.nnet.schedulers.NewBobScheduler",),
+        "initial_value, annealing_factor=0.5, improvement_threshold=0.0025, patient=0",
+        {"annealing_factor": "factor"},
+        {"decays": True},
+    ),
+    (
+        "scheduler",
+        "step",
+        "torch",
+        ("speechbrain.nnet.schedulers.StepScheduler",),
+        "initial_value, decay_factor=0.5",
+        {"decay_factor": "factor"},
+        {"decays": True},
+    ),
+    (
+        "loss_fn",
+        "ctc",
+        "torch",
+        ("speechbrain.nnet.losses.ctc_loss",),
+        "log_probs, targets, input_lens, target_lens, blank_index",
+        {"log_probs": "input", "targets": "target", "blank_index": "blank"},
+        {},
+    ),
+    ("loss_fn", "nll", "torch", ("speechbrain.nnet.losses.nll_loss",), "log_probabilities, targets", {}, {}),
+]
