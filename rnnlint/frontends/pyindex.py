@@ -398,8 +398,8 @@ class _Indexer(ast.NodeVisitor):
             fn = expr.func if isinstance(expr, ast.Call) else expr
             name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
             guarded = guarded or name in _NO_GRAD
-            if item.optional_vars is not None:
-                self._bind_target(item.optional_vars, None, node.lineno)
+            if item.optional_vars is not None:  # `with open(p) as f`: f stands for what the context opened
+                self._bind_target(item.optional_vars, item.context_expr, node.lineno)
         self.no_grad += guarded
         for stmt in node.body:
             self.visit(stmt)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rnnlint.frontends.config_values import CONFIG_LOADERS, ConfigValues, FileRef
 from rnnlint.frontends.pyindex import Binding, CallSite, ClassInfo, ImportRef, ModuleInfo, Scope
 from rnnlint.values import UNKNOWN, ArgsNamespace, Container, DictObj, Instance, SeqObj, Value
 
@@ -75,6 +76,7 @@ class Resolver:
         self._sites: dict[str, list[tuple[CallSite, ModuleInfo]]] | None = None
         self._instances: dict[int, tuple[ast.Call, Ctx]] = {}
         self.depth = 0
+        self.configs = ConfigValues()
 
     # -- qualified names -------------------------------------------------------------
     def qualname(self, node: ast.AST, ctx: Ctx) -> str | None:
@@ -509,6 +511,15 @@ class Resolver:
 
     def _call_value(self, node: ast.Call, ctx: Ctx) -> Value:
         fn = node.func
+        if isinstance(fn, ast.Name) and fn.id == "open" and node.args:
+            path = self.evaluate(node.args[0], ctx).value
+            return Value(FileRef(str(path), ctx.mod.path)) if isinstance(path, str) else UNKNOWN
+        loader = self.qualname(fn, ctx)
+        if loader in CONFIG_LOADERS and node.args:
+            source = self.evaluate(node.args[0], ctx).value
+            if isinstance(source, str):
+                source = FileRef(source, ctx.mod.path)
+            return self.configs.load(source) if isinstance(source, FileRef) else UNKNOWN
         if isinstance(fn, ast.Attribute) and fn.attr in ("parse_args", "parse_known_args"):
             ns = Value(ArgsNamespace(ctx.mod.path))
             return Value(SeqObj((ns, UNKNOWN))) if fn.attr == "parse_known_args" else ns
@@ -554,6 +565,10 @@ class Resolver:
     # -- parameters ------------------------------------------------------------------------
     def parameter(self, mod: ModuleInfo, scope: Scope, name: str) -> Value:
         """A function parameter's value: from every call site when they agree, else its default."""
+        if scope.params and scope.params[0] == name and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            hydra = self._hydra_config(mod, scope.node)
+            if hydra is not None:
+                return hydra
         if scope.cls and scope.name == "__init__" and scope.parent is None:
             callee = local_name(mod.path, scope.cls)
             sites = self.call_sites(callee)
@@ -570,6 +585,17 @@ class Resolver:
                 return first
             return UNKNOWN
         return self._default(mod, scope, name)
+
+    def _hydra_config(self, mod: ModuleInfo, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Value | None:
+        """``@hydra.main(config_path=..., config_name=...)``: the composed config its function receives."""
+        for dec in fn.decorator_list:
+            if isinstance(dec, ast.Call) and self.qualname(dec.func, Ctx(mod, mod.module_scope)) == "hydra.main":
+                kw = {k.arg: self.evaluate(k.value, Ctx(mod, mod.module_scope)).value for k in dec.keywords if k.arg}
+                folder, name = kw.get("config_path"), kw.get("config_name")
+                if isinstance(folder, str) and isinstance(name, str):
+                    return self.configs.hydra(mod.path, folder, name)
+                return UNKNOWN
+        return None
 
     def _subclass_names(self, class_q: str) -> list[str]:
         # A subclass without its own __init__ passes its arguments straight through.
