@@ -13,7 +13,7 @@ from rnnlint.frontends.source import SourceError
 
 # A cheap look at the bytes decides whether a file can matter at all.
 RELEVANT = re.compile(
-    rb"torch|tensorflow|keras|lightning|flax|optax|jax|(?i:lstm|gru)|\bRNN|rnn|Trainer|\.backward\(|clip_grad|speechbrain",
+    rb"torch|tensorflow|keras|lightning|flax|optax|jax|(?i:lstm|gru)|\bRNN|rnn|Trainer|\.backward\(|clip_grad|speechbrain|hidden_size|optim",
     re.ASCII,
 )
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)

@@ -501,8 +501,8 @@ class _Builder:
         return len(scope.bindings.get(target, [])) > 1
 
     def _referenced(self, target: str | None, mod: ModuleInfo) -> bool:
-        if target is None:
-            return True
+        if target is None or mod.config_positions is not None:
+            return True  # a config's scheduler is wired up by the framework that reads it
         last = target.rsplit(".", 1)[-1]
         if "." in target:
             return mod.attr_uses.get(last, 0) > 0

@@ -408,4 +408,13 @@ ROWS += [
         {},
     ),
     ("loss_fn", "nll", "torch", ("speechbrain.nnet.losses.nll_loss",), "log_probabilities, targets", {}, {}),
+    (
+        "logger",
+        "speechbrain",
+        "torch",
+        ("speechbrain.utils.train_logger.FileTrainLogger", "speechbrain.utils.train_logger.TensorboardLogger"),
+        "*args",
+        {},
+        {},
+    ),
 ]
