@@ -15,6 +15,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -50,8 +51,9 @@ class Translation:
 
 
 class _Writer:
-    def __init__(self, doc: YamlDoc) -> None:
+    def __init__(self, doc: YamlDoc, composed: list[YMap] | None = None) -> None:
         self.doc = doc
+        self.composed = composed or []  # Hydra: primary configs above a group file, for ${...} lookups
         self.lines: list[str] = []
         self.positions: list[tuple[int, int, int]] = []
         self.packages: set[str] = set()
@@ -93,8 +95,10 @@ class _Writer:
     def _scalar(self, value: Any, depth: int) -> str:
         if isinstance(value, str):
             m = _INTERP.match(value.strip())
-            if m:  # ${model.hidden}: the value at that path, when it is plain
-                target = self.doc.root.get(*m.group(1).split(".")) if isinstance(self.doc.root, YMap) else None
+            if m:  # ${model.hidden}: the value at that path, here or in the primary config that composes this file
+                keys = m.group(1).split(".")
+                roots = [self.doc.root, *self.composed] if isinstance(self.doc.root, YMap) else self.composed
+                target = next((r.get(*keys) for r in roots if isinstance(r, YMap) and r.get(*keys) is not None), None)
                 return self.value(target, depth + 1) if target is not None and depth < 10 else UNKNOWN
             if "${" in value:
                 return UNKNOWN
@@ -113,7 +117,11 @@ class _Writer:
         if tag == "!ref" and isinstance(node, YScalar) and isinstance(node.value, str):
             m = re.fullmatch(r"<([\w.\[\]]+)>", node.value.strip())
             if m and isinstance(self.doc.root, YMap) and depth < 10:
-                return self.value(self.doc.root.get(*m.group(1).replace("[", ".").replace("]", "").split(".")), depth + 1)
+                keys = m.group(1).replace("[", ".").replace("]", "").split(".")
+                referred = self.doc.root.get(*keys)
+                if referred is not None and (referred.tag or (isinstance(referred, YMap) and _target_of(referred))):
+                    return _identifier(keys[-1], [])  # a reference to an object is that object, not a new one
+                return self.value(referred, depth + 1)
         return UNKNOWN
 
     def call(self, target: str, kwargs: dict[str, YNode], depth: int, args: list[YNode] | None = None) -> str:
@@ -163,6 +171,9 @@ def _key_pos(root: YMap, *path: str) -> tuple[int, int, int]:
 # -- generic: instantiation configs -------------------------------------------------------
 def _instantiations(w: _Writer, node: YNode, path: list[str]) -> None:
     """Every ``_target_`` / ``class_path`` / tagged mapping becomes ``name = call``; scalars ``name = value``."""
+    if not path and isinstance(node, YMap) and _target_of(node):  # a Hydra group file is itself one object
+        w.emit(f"obj = {w.value(node)}", (node.line, node.col, node.col + 1))
+        return
     if isinstance(node, YMap) and not node.tag:
         for key, child in node.items.items():
             name = _identifier(key, path)
@@ -259,12 +270,13 @@ def _espnet(w: _Writer, root: YMap) -> None:
     get = conf.scalar if isinstance(conf, YMap) else (lambda *a, default=None: default)
     rnn_type = str(get("rnn_type", default="lstm"))
     cell = "GRU" if "gru" in rnn_type else "LSTM"
+    bidirectional = rnn_type.startswith("b") or get("bidirectional", default=False) is True
     at = _key_pos(root, "encoder_conf", "hidden_size") if root.get("encoder_conf", "hidden_size") else _key_pos(root, "encoder")
     if str(root.scalar("encoder", default="")) == "rnn":
         w.emit("class Encoder:\n    def __init__(self):", at)
         w.emit(
             f"        self.rnn = torch.nn.{cell}(0, {get('hidden_size', default=320)!r}, {get('num_layers', default=4)!r}, "
-            f"dropout={get('dropout', default=0.0)!r}, bidirectional={rnn_type.startswith('b')})",
+            f"dropout={get('dropout', default=0.0)!r}, bidirectional={bidirectional})",
             at,
         )
     if str(root.scalar("decoder", default="")) == "rnn":
@@ -291,7 +303,7 @@ def _espnet(w: _Writer, root: YMap) -> None:
         opt_at,
     )
     scheduler = root.scalar("scheduler", default=None)
-    if scheduler:
+    if scheduler and str(scheduler).lower() not in ("none", "null"):
         w.emit("scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)", _key_pos(root, "scheduler"))
     w.emit("valid_loss_history = []\nnan_guard = torch.isfinite(grad_norm)", (1, 1, 1))  # espnet2's Trainer does both
     clip = root.scalar("grad_clip", default=5.0)
@@ -434,9 +446,7 @@ def _drop(data: Any, paths: list[list[str]]) -> Any:
 
 # -- detection and entry point ------------------------------------------------------------------
 def _is_own(root: YMap) -> bool:
-    return ("model" in root.items and "optim" in root.items and set(root.items) <= set(SECTIONS) | {"rnnlint"}) or (
-        root.scalar("rnnlint") is not None
-    )
+    return "model" in root.items and "optim" in root.items and set(root.items) <= set(SECTIONS)
 
 
 _FORMATS: list[tuple[str, Callable[[YMap], bool]]] = [
@@ -448,12 +458,12 @@ _FORMATS: list[tuple[str, Callable[[YMap], bool]]] = [
 ]
 
 
-def translate(data: bytes) -> Translation | SourceError:
+def translate(data: bytes, path: str | None = None) -> Translation | SourceError:
     """The Python equivalent of a config file, with its config-level problems."""
     doc = load(data)
     if isinstance(doc, SourceError):
         return doc
-    w = _Writer(doc)
+    w = _Writer(doc, _composition_roots(path))
     problems = [
         Problem(
             "RNN002", f"duplicate key `{key}` (first at line {first}); the later value silently wins", line, col, col + len(key)
@@ -496,3 +506,20 @@ def _first_optimizer(w: _Writer) -> tuple[int, int, int]:
         if "optim" in line:
             return pos
     return (1, 1, 1)
+
+
+def _composition_roots(path: str | None) -> list[YMap]:
+    """Hydra group files (conf/model/lstm.yaml) interpolate keys of the primary configs one or two folders up."""
+    if path is None:
+        return []
+    here = Path(path).parent
+    roots: list[YMap] = []
+    for folder in (here.parent, here.parent.parent):
+        for candidate in sorted(folder.glob("*.yaml"))[:10]:
+            try:
+                doc = load(candidate.read_bytes()) if candidate.stat().st_size < 200_000 else None
+            except OSError:
+                continue
+            if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:
+                roots.append(doc.root)
+    return roots

@@ -14,6 +14,7 @@ import ast
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rnnlint.diagnostics import Loc
@@ -122,6 +123,17 @@ class ModuleInfo:
     config_positions: list[tuple[int, int, int]] | None = None  # configs: generated line -> YAML (line, col, end)
     config_text: str | None = None  # configs: the YAML itself, for code frames and suppressions
     config_problems: list[Any] = field(default_factory=list)
+    _parents: dict[int, ast.AST] | None = None
+
+    def parents(self) -> dict[int, ast.AST]:
+        """Child node id -> parent node, built once per module and shared by every unit."""
+        if self._parents is None:
+            table: dict[int, ast.AST] = {}
+            for node in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(node):
+                    table[id(child)] = node
+            self._parents = table
+        return self._parents
 
     def loc(self, node: ast.AST) -> Loc:
         """The 1-based character span of an ast node."""
@@ -153,11 +165,12 @@ class ModuleInfo:
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 
 
-def split_words(identifier: str) -> list[str]:
-    """``trainEncoderRNN`` / ``train_encoder_rnn`` -> ['train', 'encoder', 'rnn']."""
+@lru_cache(maxsize=65536)
+def split_words(identifier: str) -> tuple[str, ...]:
+    """``trainEncoderRNN`` / ``train_encoder_rnn`` -> ('train', 'encoder', 'rnn')."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", identifier)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", spaced)  # LSTMClassifier -> LSTM_Classifier
-    return _WORD.findall(spaced.lower())
+    return tuple(_WORD.findall(spaced.lower()))
 
 
 def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError:
@@ -165,7 +178,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
     cells = None
     config: Translation | None = None
     if path.endswith(CONFIG_SUFFIXES):
-        translated = translate(data)
+        translated = translate(data, path)
         if isinstance(translated, SourceError):
             return translated
         config = translated

@@ -37,16 +37,10 @@ class Wrapping:
 class WrapperFinder:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self._parents: dict[str, dict[int, ast.AST]] = {}
 
-    def parents(self, mod: ModuleInfo) -> dict[int, ast.AST]:
-        if mod.path not in self._parents:
-            table: dict[int, ast.AST] = {}
-            for node in ast.walk(mod.tree):
-                for child in ast.iter_child_nodes(node):
-                    table[id(child)] = node
-            self._parents[mod.path] = table
-        return self._parents[mod.path]
+    @staticmethod
+    def parents(mod: ModuleInfo) -> dict[int, ast.AST]:
+        return mod.parents()
 
     def find(self, node: ast.AST, mod: ModuleInfo, scope: Scope) -> Wrapping:
         """Follow ``node`` (a layer/cell construction) to the wrappers that take it."""
