@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from rnnlint.frontends.pyindex import ModuleInfo
@@ -13,7 +14,8 @@ from rnnlint.frontends.source import SourceError
 
 # A cheap look at the bytes decides whether a file can matter at all.
 RELEVANT = re.compile(
-    rb"torch|tensorflow|keras|lightning|flax|optax|jax|(?i:lstm|gru)|\bRNN|rnn|Trainer|\.backward\(|clip_grad|speechbrain|hidden_size|optim",
+    rb"torch|tensorflow|keras|lightning|flax|optax|jax|LSTM|lstm|Lstm|GRU|\bgru\b|\bRNN|rnn|Trainer|\.backward\(|clip_grad"
+    rb"|speechbrain|hidden_size|\boptim\b",
     re.ASCII,
 )
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
@@ -34,6 +36,7 @@ class ModuleFinder:
         self.roots = [r.resolve() for r in roots]
         self._cache: dict[tuple[str, str, int], str | None] = {}
         self._tops: dict[str, set[Path]] = {}  # top-level package/module name -> folders holding it
+        _module_file.cache_clear()  # files may have come or gone since the last run (the LSP server lives long)
 
     def add_files(self, files: list[Path]) -> None:
         """Remember where the linted files' packages start, as a script's sys.path[0] would see them."""
@@ -97,6 +100,7 @@ def local_import_names(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def _module_file(base: Path, dotted: str) -> str | None:
     parts = [p for p in dotted.split(".") if p]
     if not parts:

@@ -14,6 +14,8 @@ from pathlib import Path
 from rnnlint.frontends.yamlnodes import YMap, YNode, YScalar, YSeq, load
 from rnnlint.values import UNKNOWN, DictObj, SeqObj, Value
 
+FILES_READ: set[str] = set()  # every config file read in this process (cache dependencies)
+
 CONFIG_LOADERS = {
     "yaml.safe_load",
     "yaml.load",
@@ -67,6 +69,7 @@ class ConfigValues:
 
     @staticmethod
     def _node(path: Path) -> YNode | None:
+        FILES_READ.add(str(path.resolve()))
         try:
             if not path.is_file() or path.stat().st_size > 2_000_000:
                 return None

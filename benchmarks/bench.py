@@ -1,0 +1,131 @@
+"""Benchmark rnnlint against its floors (ast, LibCST) and other linters, on a generated corpus.
+
+Prints medians of several runs as ratios (machines are shared: absolute times mean
+little). The corpus: distinct copies of the fixtures' training scripts (600 by default)
+plus standard-library modules (80), about the size the performance issue names.
+
+    python benchmarks/bench.py                 # full corpus, 3 runs each
+    python benchmarks/bench.py --size tiny     # CI: keeps the script working
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"tiny": (40, 8), "small": (150, 20), "full": (600, 80)}
+
+
+def build_corpus(dest: Path, scripts: int, stdlib: int, scale: int = 1) -> list[Path]:
+    """Distinct copies of the fixture folders (content differs by a comment), plus stdlib modules."""
+    folders = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir() and any(p.glob("*.py")))
+    per_copy = sum(len(list(f.glob("*.py"))) for f in folders)
+    copies = max(1, -(-scripts * scale // per_copy))
+    made = 0
+    for i in range(copies):
+        for folder in folders:
+            target = dest / f"copy{i:03d}" / folder.name
+            target.mkdir(parents=True, exist_ok=True)
+            for src in folder.glob("*.py"):
+                (target / src.name).write_text(f"# copy {i}\n" + src.read_text())
+                made += 1
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    modules = sorted(p for p in lib.glob("*.py") if p.stat().st_size > 20_000)[: stdlib * scale]
+    (dest / "stdlib").mkdir(exist_ok=True)
+    for j, mod in enumerate(modules):
+        shutil.copy(mod, dest / "stdlib" / f"m{j:03d}_{mod.name}")
+    return sorted(dest.rglob("*.py"))
+
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cli(*args: str) -> Callable[[], object]:
+    return lambda: subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, check=False)
+
+
+def ast_floor(files: list[Path]) -> Callable[[], object]:
+    return lambda: [ast.parse(f.read_bytes()) for f in files]
+
+
+def libcst_floor(files: list[Path]) -> Callable[[], object]:
+    import libcst
+
+    return lambda: [libcst.parse_module(f.read_bytes()) for f in files]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=SIZES, default="full")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    scripts, stdlib = SIZES[args.size]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        files = build_corpus(corpus, scripts, stdlib)
+        lines = sum(f.read_bytes().count(b"\n") for f in files)
+        cache = Path(tmp) / "cache"
+        common = ["--output-format", "concise", "--exit-zero", "--isolated", f"--jobs={args.jobs}"]
+        print(f"corpus: {len(files)} files, {lines} lines; {args.runs} runs each; medians")
+        cold = median_time(cli(str(corpus), "--no-cache", *common), args.runs)
+        cli(str(corpus), "--cache-dir", str(cache), *common)()  # fill the cache
+        warm = median_time(cli(str(corpus), "--cache-dir", str(cache), *common), args.runs)
+        one = median_time(cli(str(ROOT / "fixtures" / "sentiment" / "train.py"), "--no-cache", *common), args.runs)
+        import_libcst = median_time(lambda: subprocess.run([sys.executable, "-c", "import libcst"], check=True), args.runs)
+        floor_ast = median_time(ast_floor(files), args.runs)
+        floor_cst = median_time(libcst_floor(files), 1 if args.size == "full" else args.runs)
+        rows = [
+            ("rnnlint cold", cold),
+            ("rnnlint warm (cache)", warm),
+            ("ast.parse floor, 1 core", floor_ast),
+            ("LibCST parse floor, 1 core", floor_cst),
+        ]
+        ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+        if Path(ruff).exists():
+            rows.append(("ruff check --select ALL", median_time(
+                lambda: subprocess.run([ruff, "check", "--no-cache", "--select", "ALL", "--exit-zero", "-q", str(corpus)],
+                                       capture_output=True, check=False), args.runs)))
+        torchfix = shutil.which("torchfix")
+        if torchfix:
+            rows.append(("TorchFix", median_time(lambda: subprocess.run([torchfix, str(corpus)], capture_output=True, check=False), 1)))
+        print(f"\n{'tool':32} {'x rnnlint cold':>15}")
+        for name, t in rows:
+            print(f"{name:32} {t / cold:15.2f}")
+        print("\nmilestones (ratio, target):")
+        print(f"  cold / LibCST floor        {cold / floor_cst:6.2f}  (<= 0.5)")
+        print(f"  warm / cold                {warm / cold:6.2f}  (<= 0.1)")
+        print(f"  one file / import libcst   {one / import_libcst:6.2f}  (<= 2)")
+        if len(rows) > 4:
+            print(f"  cold / ruff --select ALL   {cold / rows[4][1]:6.2f}  (goal <= 1)")
+        print("\nscaling (time per file relative to 1x):")
+        base = None
+        for scale in (1, 4, 16) if args.size != "tiny" else (1, 2):
+            sub = Path(tmp) / f"scale{scale}"
+            sub_files = build_corpus(sub, max(10, scripts // 16), max(2, stdlib // 16), scale)
+            t = median_time(cli(str(sub), "--no-cache", *common), max(1, args.runs - 1))
+            per = t / len(sub_files)
+            base = base or per
+            print(f"  {scale:3d}x  {len(sub_files):6d} files  {per / base:6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Running the linter over many files: independent groups, a process pool, and a cache.
+
+Files that import each other (found by a byte scan, no parse) form a group; groups
+share nothing, so they can run in any process and in any order, and the merged,
+sorted findings are the same as a serial run's. Each group's findings are cached
+under a key made of the contents of its files, the settings and rnnlint's version;
+an entry is used only if every file the group read (imports, configs) is unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rnnlint import __version__
+from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
+from rnnlint.engine import Linter, Result
+from rnnlint.frontends import config_values
+from rnnlint.settings import Settings
+from rnnlint.units import RELEVANT, ModuleFinder, local_import_names
+
+CACHE_FORMAT = 1
+PARALLEL_MIN_FILES = 40  # below this a pool costs more than it saves
+
+
+@dataclass
+class Group:
+    files: list[Path]
+    data: dict[str, bytes]
+
+
+def lint_files(
+    files: list[Path],
+    settings: Settings,
+    roots: list[Path],
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    stdin: tuple[str, bytes] | None = None,
+) -> Result:
+    """Lint ``files`` (plus a stdin buffer) with ``jobs`` processes and an optional cache."""
+    if stdin is not None:  # an editor buffer: one small serial run, never cached
+        return Linter(settings, roots).run(files, stdin)
+    groups = list(_groups(files, roots))
+    cache = _Cache(cache_dir, settings) if cache_dir is not None else None
+    result = Result()
+    todo: list[Group] = []
+    for group in groups:
+        hit = cache.get(group) if cache else None
+        if hit is None:
+            todo.append(group)
+        else:
+            _merge(result, hit)
+    if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
+        batches = _balance(todo, jobs)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outputs = list(pool.map(_run_batch, [(b, settings, roots) for b in batches]))
+        for batch, output in zip(batches, outputs, strict=True):
+            for group, (part, deps) in zip(batch, output, strict=True):
+                _merge(result, part)
+                if cache:
+                    cache.put(group, part, deps)
+    else:
+        for group in todo:
+            part, deps = _run_group(group, settings, roots)
+            _merge(result, part)
+            if cache:
+                cache.put(group, part, deps)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _run_batch(args: tuple[list[Group], Settings, list[Path]]) -> list[tuple[Result, dict[str, str]]]:
+    batch, settings, roots = args
+    return [_run_group(g, settings, roots) for g in batch]
+
+
+def _run_group(group: Group, settings: Settings, roots: list[Path]) -> tuple[Result, dict[str, str]]:
+    before = set(config_values.FILES_READ)
+    linter = Linter(settings, roots)
+    result = linter.run(group.files)
+    read = {k for k, v in linter.loaded.items() if v is not None and not k.startswith("<")}
+    read |= config_values.FILES_READ - before
+    read -= {str(f.resolve()) for f in group.files}
+    return result, {path: _digest_file(path) for path in sorted(read)}
+
+
+def _merge(into: Result, part: Result) -> None:
+    into.diagnostics.extend(part.diagnostics)
+    into.files += part.files
+    into.sources.update(part.sources)
+
+
+def _balance(groups: list[Group], jobs: int) -> list[list[Group]]:
+    """Largest groups first, each to the least loaded batch: even work, deterministic."""
+    batches: list[list[Group]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for g in sorted(groups, key=lambda g: -sum(len(d) for d in g.data.values())):
+        i = loads.index(min(loads))
+        batches[i].append(g)
+        loads[i] += sum(len(d) for d in g.data.values())
+    return [b for b in batches if b]
+
+
+def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
+    """Connected groups of files that import each other (byte scan, no parse)."""
+    finder = ModuleFinder(roots)
+    finder.add_files(files)
+    data: dict[str, bytes] = {}
+    index: dict[str, Path] = {}
+    for f in files:
+        key = str(f.resolve())
+        index[key] = f
+        try:
+            data[key] = f.read_bytes()
+        except OSError:
+            data[key] = b""
+    parent = {k: k for k in index}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for key, blob in data.items():
+        if not blob or not key.endswith(".py") or not RELEVANT.search(blob):
+            continue
+        for level, dotted in local_import_names(blob):
+            hit = finder.find(Path(key), dotted, level)
+            if hit in parent:
+                parent[find(hit)] = find(key)
+    members: dict[str, list[str]] = {}
+    for key in index:
+        members.setdefault(find(key), []).append(key)
+    for keys in sorted(members.values()):
+        yield Group([index[k] for k in keys], {k: data[k] for k in keys})
+
+
+def _digest_file(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+class _Cache:
+    """Findings per group, in ``<dir>/<version>/<key>.json``; anything unreadable is a miss."""
+
+    def __init__(self, folder: Path, settings: Settings) -> None:
+        self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
+        self.salt = hashlib.sha256(f"{__version__}:{settings.model_dump_json()}".encode()).hexdigest()
+
+    def _key(self, group: Group) -> str:
+        h = hashlib.sha256(self.salt.encode())
+        for path in sorted(group.data):
+            h.update(path.encode())
+            h.update(hashlib.sha256(group.data[path]).digest())
+        return h.hexdigest()
+
+    def get(self, group: Group) -> Result | None:
+        path = self.folder / f"{self._key(group)}.json"
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
+                return None
+            if any(_digest_file(dep) != digest for dep, digest in entry["deps"].items()):
+                return None
+            return _decode(entry["result"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing, corrupt or foreign: never trusted
+
+    def put(self, group: Group, result: Result, deps: dict[str, str]) -> None:
+        entry = {"format": CACHE_FORMAT, "salt": self.salt, "deps": deps, "result": _encode(result)}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(entry, out)
+            os.replace(tmp, self.folder / f"{self._key(group)}.json")
+        except OSError:
+            pass  # a read-only tree still lints, just without a cache
+
+
+def clean(folder: Path) -> int:
+    """Remove a cache folder; the number of files removed."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for p in sorted(folder.rglob("*"), reverse=True):
+        try:
+            if p.is_file():
+                p.unlink()
+                removed += 1
+            else:
+                p.rmdir()
+        except OSError:
+            continue
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return removed
+
+
+def _encode(result: Result) -> dict[str, Any]:
+    shown = {d.loc.path for d in result.diagnostics}
+    return {
+        "files": result.files,
+        "sources": {k: v for k, v in result.sources.items() if k in shown},
+        "diagnostics": [
+            {
+                "code": d.code,
+                "message": d.message,
+                "name": d.name,
+                "severity": int(d.severity),
+                "loc": _loc_json(d.loc),
+                "notes": list(d.notes),
+                "fix": None
+                if d.fix is None
+                else {
+                    "applicability": d.fix.applicability,
+                    "message": d.fix.message,
+                    "edits": [{"loc": _loc_json(e.loc), "content": e.content} for e in d.fix.edits],
+                },
+            }
+            for d in result.diagnostics
+        ],
+    }
+
+
+def _loc_json(loc: Loc) -> list[Any]:
+    return [loc.path, loc.line, loc.col, loc.end_line, loc.end_col, loc.cell, loc.cell_line, loc.cell_end_line]
+
+
+def _decode(data: dict[str, Any]) -> Result:
+    diags = []
+    for d in data["diagnostics"]:
+        fix = d["fix"]
+        diags.append(
+            Diagnostic(
+                d["code"],
+                d["message"],
+                Loc(*d["loc"]),
+                d["name"],
+                Severity(d["severity"]),
+                None
+                if fix is None
+                else Fix(fix["applicability"], fix["message"], tuple(Edit(Loc(*e["loc"]), e["content"]) for e in fix["edits"])),
+                tuple(d["notes"]),
+            )
+        )
+    return Result(diags, int(data["files"]), dict(data["sources"]))
