@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("corpus")
     for i in range(2):  # enough files for the pool to be used
-        shutil.copytree(FIXTURES, root / f"copy{i}")
+        shutil.copytree(FIXTURES, root / f"copy{i}", ignore=shutil.ignore_patterns("configs_hostile"))
     return root
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from rnnlint.frontends.source import SourceError
 
-MAX_NODES = 200_000  # nodes visited, aliases counted each time they are reached
+MAX_NODES = 50_000  # nodes visited, aliases counted each time they are reached
 MAX_DEPTH = 200
 
 
