@@ -1,4 +1,5 @@
-"""Command line: ``rnnlint [check] PATH...``, ``rnnlint rules``, ``rnnlint explain CODE``.
+"""Command line: ``rnnlint [check] PATH...``, ``rnnlint rules``, ``rnnlint explain CODE``,
+``rnnlint config --show [PATH]``, ``rnnlint server`` (a Language Server on stdio).
 
 Exit codes: 0 nothing at or above the severity threshold; 1 diagnostics at or
 above it; 2 usage error, unreadable config or internal error. Never a traceback
@@ -16,7 +17,8 @@ from typing import Any
 
 from rnnlint import __version__
 
-COMMANDS = ("check", "rules", "explain")
+COMMANDS = ("check", "rules", "explain", "server")
+CHECK_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, help="rule codes or prefixes to disable")
     check.add_argument("--extend-select", type=_codes, help="codes to enable in addition to the selection")
     check.add_argument("--severity-threshold", choices=("info", "warning", "error"), help="lowest severity that fails the run")
-    check.add_argument("--output-format", choices=("full", "concise", "json", "github"), help="report format (default: full)")
+    check.add_argument("--output-format", choices=CHECK_FORMATS, help="report format (default: full)")
     check.add_argument("--config", type=Path, help="a pyproject.toml or rnnlint.toml to use instead of discovery")
     check.add_argument("--isolated", action="store_true", help="ignore every config file")
     check.add_argument("--exclude", type=_codes, help="glob patterns of paths to skip (replaces the config's)")
@@ -49,19 +51,38 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-respect-gitignore", action="store_true", help="lint files that .gitignore lists")
     check.add_argument("--stdin-filename", help="the name to report for source read from stdin")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when diagnostics are found")
+    check.add_argument("-o", "--output-file", type=Path, help="write the report to this file instead of stdout")
+    check.add_argument("--statistics", action="store_true", help="print how many times each code was found, not each finding")
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--output-format", choices=("table", "json"), default="table")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="a rule code such as RNN201, or its name")
+
+    config = sub.add_parser("config", help="print the settings that apply to a path")
+    config.add_argument("path", nargs="?", type=Path, default=Path("."), help="a file or folder (default: .)")
+    config.add_argument("--show", action="store_true", help="print the resolved settings (the default action)")
+    config.add_argument("--config", type=Path, help="a pyproject.toml or rnnlint.toml to use instead of discovery")
+    config.add_argument("--isolated", action="store_true", help="ignore every config file")
+    config.add_argument("--output-format", choices=("toml", "json"), default="toml")
+
+    server = sub.add_parser("server", help="run the Language Server (LSP) on stdin/stdout for editors")
+    server.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
     return parser
+
+
+def _is_config_command(args: list[str]) -> bool:
+    """``rnnlint config`` is the command unless a path named ``config`` exists here (then ``--show`` picks the command)."""
+    return bool(args) and args[0] == "config" and ("--show" in args or not Path("config").exists())
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnnlint`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
+    if not args_list or (
+        args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version") and not _is_config_command(args_list)
+    ):
         args_list.insert(0, "check")
     try:
         args = build_parser().parse_args(args_list)
@@ -69,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(args.output_format)
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "config":
+            return _config(args)
+        if args.command == "server":
+            return _server()
         return _check(args)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else 2
@@ -82,17 +107,66 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _cli_settings(config_path: Path | None, args: argparse.Namespace) -> Any:
+    """Settings from a config file (or defaults) with the command line's flags over them."""
+    from rnnlint.settings import load_config, make_settings
+
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    if config_path is not None:
+        raw = load_config(config_path)
+        source = str(config_path)
+    for key, value in (
+        ("select", args.select),
+        ("ignore", args.ignore),
+        ("severity-threshold", args.severity_threshold),
+        ("output-format", args.output_format),
+        ("exclude", args.exclude),
+    ):
+        if value is not None:
+            raw[key] = value
+    if args.extend_select:
+        raw["extend-select"] = [*raw.get("extend-select", []), *args.extend_select]
+    if args.extend_exclude:
+        raw["extend-exclude"] = [*raw.get("extend-exclude", []), *args.extend_exclude]
+    if args.no_respect_gitignore:
+        raw["respect-gitignore"] = False
+    return make_settings(raw, source)
+
+
+def _excluded_by(settings: Any, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
+    """Files under a nested config's folder that its own ``exclude`` patterns do not match."""
+    patterns = [*settings.exclude, *settings.extend_exclude]
+    if not patterns:
+        return files
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    kept = []
+    for f in files:
+        resolved = f.resolve()
+        try:
+            rel = resolved.relative_to(folder).as_posix()
+        except ValueError:
+            rel = None
+        if resolved in explicit or rel is None or not spec.match_file(rel):
+            kept.append(f)
+    return kept
+
+
 def _check(args: argparse.Namespace) -> int:
-    from rnnlint.diagnostics import Severity
+    from rnnlint.diagnostics import Diagnostic, Severity
     from rnnlint.discovery import MissingPathError, discover
-    from rnnlint.engine import Linter
-    from rnnlint.settings import ConfigError, find_config, load_config, make_settings
+    from rnnlint.engine import Result, display_path
+    from rnnlint.progress import linter_with_progress, progress_bar
+    from rnnlint.settings import ConfigError, ConfigFinder, Settings
 
     paths: list[Path] = args.paths or [Path(".")]
     use_stdin = any(str(p) == "-" for p in paths)
     paths = [p for p in paths if str(p) != "-"]
-    raw: dict[str, Any] = {}
-    source = "defaults"
+    stdin_name = args.stdin_filename or "<stdin>.py"
+    finder = ConfigFinder()
+    discovery_per_file = args.config is None and not args.isolated
     config_path: Path | None = None
     try:
         if args.config is not None:
@@ -101,26 +175,9 @@ def _check(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"rnnlint: config file not found: {config_path}\n")
                 return 2
         elif not args.isolated:
-            config_path = find_config(paths[0] if paths else Path.cwd())
-        if config_path is not None:
-            raw = load_config(config_path)
-            source = str(config_path)
-        for key, value in (
-            ("select", args.select),
-            ("ignore", args.ignore),
-            ("severity-threshold", args.severity_threshold),
-            ("output-format", args.output_format),
-            ("exclude", args.exclude),
-        ):
-            if value is not None:
-                raw[key] = value
-        if args.extend_select:
-            raw["extend-select"] = [*raw.get("extend-select", []), *args.extend_select]
-        if args.extend_exclude:
-            raw["extend-exclude"] = [*raw.get("extend-exclude", []), *args.extend_exclude]
-        if args.no_respect_gitignore:
-            raw["respect-gitignore"] = False
-        settings = make_settings(raw, source)
+            start = paths[0] if paths else (Path(args.stdin_filename) if use_stdin and args.stdin_filename else Path.cwd())
+            config_path = finder.find(start)
+        settings: Settings = _cli_settings(config_path, args)
     except ConfigError as exc:
         sys.stderr.write(f"rnnlint: {exc}\n")
         return 2
@@ -133,27 +190,162 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     stdin = None
     if use_stdin:
-        stdin = (args.stdin_filename or "<stdin>.py", sys.stdin.buffer.read())
+        stdin = (stdin_name, sys.stdin.buffer.read())
     elif not files:
         sys.stderr.write("rnnlint: warning: no Python files found under the given paths\n")
-    result = Linter(settings, [base]).run(files, stdin)
 
+    # Nearest config wins: group the files by the config that governs them, lint each group with its settings.
+    root_key = config_path.resolve() if config_path else None
+    known: dict[Path | None, Settings] = {root_key: settings}
+
+    def settings_of(key: Path | None) -> Settings:
+        if key not in known:
+            known[key] = _cli_settings(key, args)
+        return known[key]
+
+    groups: dict[Path | None, list[Path]] = {}
+    stdin_key = root_key
+    try:
+        if discovery_per_file:
+            explicit = {p.resolve() for p in paths if p.is_file()}
+            for f in files:
+                groups.setdefault(finder.find(f), []).append(f)
+            for key in list(groups):
+                if key != root_key and key is not None:
+                    groups[key] = _excluded_by(settings_of(key), key.parent, groups[key], explicit)
+                settings_of(key)
+            if stdin is not None and args.stdin_filename:
+                stdin_key = finder.find(Path(args.stdin_filename))
+                settings_of(stdin_key)
+        else:
+            groups[root_key] = files
+    except ConfigError as exc:
+        sys.stderr.write(f"rnnlint: {exc}\n")
+        return 2
+    if stdin is not None:
+        groups.setdefault(stdin_key, [])
+
+    result = Result()
+    seen: set[tuple[str, str, int, int, str]] = set()
+    checked: list[str] = [display_path(f) for f in files] + ([stdin_name] if stdin is not None else [])
+    with progress_bar(len(files)) as bar:
+        for key, group_files in groups.items():
+            group_settings = settings_of(key)
+            folder = key.parent if key is not None else Path.cwd()
+            roots = [folder] if folder == base else [folder, base]
+            linter = linter_with_progress(group_settings, roots, bar)
+            part = linter.run(group_files, stdin if key == stdin_key else None)
+            result.files += part.files
+            result.sources.update(part.sources)
+            for d in part.diagnostics:
+                ident = (d.loc.path, d.code, d.loc.line, d.loc.col, d.message)
+                if ident not in seen:
+                    seen.add(ident)
+                    result.diagnostics.append(d)
+
+    def governing(d: Diagnostic) -> Path | None:
+        if stdin is not None and d.loc.path == stdin_name:
+            return stdin_key
+        return finder.find(Path(d.loc.path)) if discovery_per_file else root_key
+
+    kept: list[Diagnostic] = []
+    thresholds: list[tuple[Diagnostic, Severity]] = []
+    try:
+        for d in sorted(result.diagnostics, key=Diagnostic.sort_key):
+            key = governing(d)
+            own = settings_of(key)
+            if key is not None and not (stdin is not None and d.loc.path == stdin_name):
+                try:
+                    rel = Path(d.loc.path).resolve().relative_to(key.parent).as_posix()
+                except ValueError:
+                    rel = d.loc.path
+                if not own.enabled(d.code, rel):
+                    continue  # per-file-ignores are relative to the config that declares them
+            kept.append(d)
+            thresholds.append((d, Severity.parse(own.severity_threshold)))
+    except ConfigError as exc:
+        sys.stderr.write(f"rnnlint: {exc}\n")
+        return 2
+    result.diagnostics = kept
+
+    try:
+        _report(args, settings.output_format, result, checked)
+    except OSError as exc:
+        sys.stderr.write(f"rnnlint: cannot write {args.output_file}: {exc.strerror or exc}\n")
+        return 2
+    failing = any(d.severity >= threshold for d, threshold in thresholds)
+    return 1 if failing and not args.exit_zero else 0
+
+
+def _report(args: argparse.Namespace, fmt: str, result: Any, checked: list[str]) -> None:
+    """Write the report in ``fmt`` to stdout or ``--output-file``."""
     from rnnlint import reporters
 
-    out = sys.stdout
-    fmt = settings.output_format
-    if fmt == "json":
-        reporters.write_json(result.diagnostics, out)
-    elif fmt == "concise":
-        reporters.write_concise(result.diagnostics, out)
-        out.write(reporters.summary(result.diagnostics, result.files) + "\n")
-    elif fmt == "github":
-        reporters.write_github(result.diagnostics, out)
+    if args.output_file is not None:
+        args.output_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.output_file, "w", encoding="utf-8", newline="\n") as handle:
+            _write_report(reporters, args, fmt, result, checked, handle)
     else:
-        reporters.write_full(result.diagnostics, result.sources, result.files, out)
-    threshold = Severity.parse(settings.severity_threshold)
-    failing = any(d.severity >= threshold for d in result.diagnostics)
-    return 1 if failing and not args.exit_zero else 0
+        _write_report(reporters, args, fmt, result, checked, sys.stdout)
+
+
+def _write_report(reporters: Any, args: argparse.Namespace, fmt: str, result: Any, checked: list[str], out: Any) -> None:
+    diags = result.diagnostics
+    if args.statistics:
+        reporters.write_statistics(diags, out, as_json_output=fmt in ("json", "json-lines"))
+        if fmt not in ("json", "json-lines"):
+            out.write(reporters.summary(diags, result.files) + "\n")
+    elif fmt == "json":
+        reporters.write_json(diags, out)
+    elif fmt == "json-lines":
+        reporters.write_json_lines(diags, out)
+    elif fmt == "concise":
+        reporters.write_concise(diags, out)
+        out.write(reporters.summary(diags, result.files) + "\n")
+    elif fmt == "github":
+        reporters.write_github(diags, out)
+    elif fmt == "sarif":
+        reporters.write_sarif(diags, out, __version__)
+    elif fmt == "junit":
+        reporters.write_junit(diags, checked, out)
+    else:
+        reporters.write_full(diags, result.sources, result.files, out)
+
+
+def _config(args: argparse.Namespace) -> int:
+    """``rnnlint config --show [PATH]``: the settings that apply to PATH, and where they come from."""
+    from rnnlint.settings import ConfigError, find_config, load_config, make_settings, show_settings
+
+    if not args.path.exists():
+        sys.stderr.write(f"rnnlint: path not found: {args.path}\n")
+        return 2
+    chain: list[Path] = []
+    try:
+        if args.config is not None:
+            if not args.config.is_file():
+                sys.stderr.write(f"rnnlint: config file not found: {args.config}\n")
+                return 2
+            config_path: Path | None = args.config
+        else:
+            config_path = None if args.isolated else find_config(args.path)
+        raw = load_config(config_path, chain) if config_path is not None else {}
+        settings = make_settings(raw, str(config_path) if config_path else "defaults")
+    except ConfigError as exc:
+        sys.stderr.write(f"rnnlint: {exc}\n")
+        return 2
+    sys.stdout.write(show_settings(settings, chain, args.output_format) + "\n")
+    return 0
+
+
+def _server() -> int:
+    """``rnnlint server``: the Language Server on stdio (needs the ``lsp`` extra)."""
+    try:
+        from rnnlint.lsp import serve
+    except ImportError as exc:
+        sys.stderr.write(f"rnnlint: the language server needs pygls ({exc}); install it with: pip install 'rnnlint[lsp]'\n")
+        return 2
+    serve()
+    return 0
 
 
 def _rules(fmt: str) -> int:

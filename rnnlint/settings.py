@@ -6,6 +6,8 @@ flags (``select``, ``ignore``, ``per-file-ignores``, ``exclude``, thresholds).
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-OutputFormat = Literal["full", "concise", "json", "github"]
+OutputFormat = Literal["full", "concise", "json", "json-lines", "github", "sarif", "junit"]
 SeverityName = Literal["info", "warning", "error"]
 
 
@@ -101,28 +103,58 @@ def _matches(code: str, prefix: str) -> bool:
     return prefix == "ALL" or code.startswith(prefix)
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
-    here = start.resolve()
-    if here.is_file():
-        here = here.parent
-    for folder in [here, *here.parents]:
-        for name in ("rnnlint.toml", ".rnnlint.toml"):
-            if (folder / name).is_file():
-                return folder / name
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-            if "rnnlint" in data.get("tool", {}):
-                return pyproject
+CONFIG_NAMES = ("rnnlint.toml", ".rnnlint.toml")
+# Lists that a config adds to what it extends instead of replacing it.
+_EXTENDING_KEYS = ("extend-select", "extend-exclude")
+
+
+def _config_in(folder: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        if "rnnlint" in data.get("tool", {}):
+            return pyproject
     return None
 
 
-def load_config(path: Path) -> dict[str, Any]:
-    """The raw rnnlint table of a config file; ConfigError if unreadable."""
+class ConfigFinder:
+    """Nearest-config lookups, cached per folder (one run asks once per folder)."""
+
+    def __init__(self) -> None:
+        self._by_folder: dict[Path, Path | None] = {}
+
+    def find(self, start: Path) -> Path | None:
+        """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
+        here = start.resolve()
+        if here.is_file() or not here.exists():
+            here = here.parent
+        walked: list[Path] = []
+        found: Path | None = None
+        for folder in [here, *here.parents]:
+            if folder in self._by_folder:
+                found = self._by_folder[folder]
+                break
+            walked.append(folder)
+            found = _config_in(folder)
+            if found is not None:
+                break
+        for folder in walked:
+            self._by_folder[folder] = found
+        return found
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
+    return ConfigFinder().find(start)
+
+
+def _read_table(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -133,6 +165,78 @@ def load_config(path: Path) -> dict[str, Any]:
         table = data.get("tool", {}).get("rnnlint", {})
         return {str(k): v for k, v in table.items()} if isinstance(table, dict) else {}
     return {str(k): v for k, v in data.items()}
+
+
+def load_config(path: Path, chain: list[Path] | None = None) -> dict[str, Any]:
+    """The raw rnnlint table of a config file, merged over what its ``extend`` names.
+
+    ``extend = "../pyproject.toml"`` is relative to the config's folder; the extended
+    file's settings apply first and this file's keys replace them, except
+    ``extend-select`` and ``extend-exclude``, which add to them. ``chain`` collects
+    every file read, this one first. ConfigError if unreadable or circular.
+    """
+    chain = [] if chain is None else chain
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in [*chain, resolved])
+        raise ConfigError(f"{path}: extend: circular ({cycle})")
+    chain.append(resolved)
+    raw = _read_table(path)
+    extend = raw.pop("extend", None)
+    if extend is None:
+        return raw
+    if not isinstance(extend, str) or not extend.strip():
+        raise ConfigError(f"invalid configuration in {path}:\n  extend: must be the path of a config file")
+    target = path.parent / os.path.expanduser(extend)
+    if target.is_dir():
+        target = target / "pyproject.toml"
+    if not target.is_file():
+        raise ConfigError(f"invalid configuration in {path}:\n  extend: {extend!r} not found")
+    merged = load_config(target, chain)
+    for key, value in raw.items():
+        if key in _EXTENDING_KEYS and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("-", "").replace("_", "").isalnum() else json.dumps(key, ensure_ascii=False)
+
+
+def settings_dict(settings: Settings) -> dict[str, Any]:
+    """Settings as config keys (``per-file-ignores``, ...) with plain JSON values."""
+    return settings.model_dump(by_alias=True, mode="json")
+
+
+def show_settings(settings: Settings, chain: list[Path], fmt: str = "toml") -> str:
+    """The resolved settings as TOML-like text (``rnnlint config --show``), or JSON."""
+    data = settings_dict(settings)
+    if fmt == "json":
+        return json.dumps(
+            {"config": str(chain[0]) if chain else None, "extends": [str(p) for p in chain[1:]], "settings": data}, indent=2
+        )
+    lines = [f"# config: {chain[0]}" if chain else "# config: none (defaults)"]
+    lines += [f"# extends: {p}" for p in chain[1:]]
+    lines.append("[tool.rnnlint]")
+    tables = {k: v for k, v in data.items() if isinstance(v, dict) and v}
+    for key, value in data.items():
+        if key not in tables:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in tables.items():
+        lines.append("")
+        lines.append(f"[tool.rnnlint.{_toml_key(key)}]")
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()]
+    return "\n".join(lines)
 
 
 def make_settings(raw: dict[str, Any], source: str) -> Settings:
