@@ -14,6 +14,23 @@ from rnnlint.diagnostics import Loc
 from rnnlint.values import UNKNOWN, Value
 
 
+@dataclass(frozen=True)
+class KwargSite:
+    """Where ``, name=value`` goes in a call: a zero-width position before its ")"."""
+
+    loc: Loc
+    prefix: str  # ", " after an argument, " " after a trailing comma, "" in empty parentheses
+    given: frozenset[str] = frozenset()  # keyword names the call already has
+
+
+@dataclass(frozen=True)
+class LineSite:
+    """A zero-width position at the end (or start) of a statement's line, and its indentation."""
+
+    loc: Loc
+    indent: str
+
+
 @dataclass
 class RecurrentLayer:
     loc: Loc
@@ -66,6 +83,9 @@ class Optimizer:
     supports_weight_decay: bool = True
     param_roots: frozenset[str] | None = None
     target: str | None = None
+    kwargs: KwargSite | None = None
+    keras_string: str | None = None  # compile(optimizer="adam"): the optimizer class to write instead, in this module's spelling
+    params_text: str | None = None  # the parameters it updates, as code that can run again
 
     @property
     def display(self) -> str:
@@ -108,6 +128,7 @@ class Loss:
     args: dict[str, Value] = field(default_factory=dict)
     target: str | None = None
     expects: str = "log_probs"  # what a CTC loss wants as input: "log_probs" | "probs" | "logits"
+    kwargs: KwargSite | None = None
 
     @property
     def display(self) -> str:
@@ -132,6 +153,7 @@ class Trainer:
     clip_value: Value = UNKNOWN
     detect_anomaly: Value = UNKNOWN
     logger: Value = UNKNOWN
+    kwargs: KwargSite | None = None
 
 
 @dataclass
@@ -142,12 +164,21 @@ class TrainingLoop:
     kind: str  # "torch" | "lightning" | "keras" | "tf" | "jax"
     function: str
     amp: bool = False
+    after_backward: LineSite | None = None  # where clipping goes (torch loops)
+    optimizer: str | None = None  # the stepped optimizer's expression
+    scaler: str | None = None  # the AMP GradScaler's expression
+    torch_name: str | None = None  # what the module calls torch, if it imports it
+    import_site: LineSite | None = None
 
 
 @dataclass
 class Misplacement:
     loc: Loc
     reason: str
+    statement: Loc | None = None  # the clipping statement's whole lines (to move)
+    move_to: LineSite | None = None  # right after backward()
+    insert_before: tuple[LineSite, str] | None = None  # a statement to add before the clip (AMP unscale_)
+    statement_text: str | None = None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, hints, rule
+from rnnlint.checks import Report, fixes, hints, rule
 from rnnlint.facts import UnitFacts
 from rnnlint.settings import Settings
 
@@ -18,7 +18,14 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     if facts.optimizers:
         opt = facts.optimizers[0]
         hint = hints.for_unit(hints.REGULARIZE, facts) if opt.supports_weight_decay else "add an L2 term to the loss"
-        yield Report(opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)")
+        fix = (
+            fixes.add_kwarg(opt.kwargs, "weight_decay", fixes.WEIGHT_DECAY, f"add `weight_decay={fixes.WEIGHT_DECAY}`")
+            if opt.api.startswith("torch.optim")
+            else None
+        )
+        yield Report(
+            opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)", fix
+        )
     elif facts.manual_updates and facts.loops[0].kind == "torch":
         yield Report(facts.manual_updates[0].loc, "no weight decay or L2 regularization anywhere in this training (D8)")
 
@@ -89,6 +96,7 @@ def ctc_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
                 check.loss.loc,
                 "CTC over variable-length inputs without `zero_infinity=True`: one impossible alignment makes the loss "
                 "infinite and the gradients NaN (D5)",
+                fixes.add_kwarg(check.loss.kwargs, "zero_infinity", "True", "add `zero_infinity=True`"),
             )
 
 

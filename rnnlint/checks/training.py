@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rnnlint import knowledge
-from rnnlint.checks import Report, hints, rule
+from rnnlint.checks import Report, fixes, hints, rule
+from rnnlint.diagnostics import Edit, Fix
 from rnnlint.facts import TrainingLoop, UnitFacts
 from rnnlint.settings import Settings
 
@@ -31,13 +32,29 @@ def no_gradient_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Repor
             loop.loc,
             f"{_loop_subject(loop)} updates recurrent weights without gradient clipping, so exploding gradients go "
             f"unchecked; {hints.CLIP.get(loop.kind, hints.CLIP['torch'])} (D6.4)",
+            _clip_fix(loop, facts),
         )
+
+
+def _clip_fix(loop: TrainingLoop, facts: UnitFacts) -> Fix | None:
+    if loop.kind == "torch":
+        return fixes.clip_torch_loop(loop, facts.optimizers)
+    if loop.kind == "lightning" and facts.trainers:
+        return fixes.add_kwarg(facts.trainers[0].kwargs, "gradient_clip_val", fixes.CLIP_NORM, "clip gradients in the Trainer")
+    if loop.kind == "keras":
+        for opt in facts.optimizers:
+            if opt.keras_string:
+                call = f"{opt.keras_string}(global_clipnorm={fixes.CLIP_NORM})"
+                return Fix("safe", f"use `{call}`", (Edit(opt.loc, call),))
+            if opt.kwargs is not None and "keras" in opt.api:
+                return fixes.add_kwarg(opt.kwargs, "global_clipnorm", fixes.CLIP_NORM, "clip by global norm in the optimizer")
+    return None
 
 
 @rule("RNN202")
 def misplaced_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for m in facts.misplaced_clips:
-        yield Report(m.loc, f"gradient clipping cannot act here: {m.reason} (D6.4)")
+        yield Report(m.loc, f"gradient clipping cannot act here: {m.reason} (D6.4)", fixes.move_clip(m))
 
 
 @rule("RNN203")

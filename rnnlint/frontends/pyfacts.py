@@ -31,6 +31,7 @@ from rnnlint.facts import (
 )
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
+from rnnlint.frontends.sites import kwarg_site, module_alias
 from rnnlint.frontends.steps import TrainingSteps
 from rnnlint.frontends.wrappers import WrapperFinder
 from rnnlint.knowledge import ApiSpec
@@ -380,6 +381,8 @@ class _Builder:
                 supports_weight_decay=not spec.extra.get("no_weight_decay", False),
                 param_roots=self._roots(node, api.ctx),
                 target=api.target,
+                kwargs=kwarg_site(api.mod, api.site.node),
+                params_text=_reusable_params(node, api.ctx),
             )
         )
         for param, method in spec.extra.get("clip_params", {}).items():
@@ -416,7 +419,8 @@ class _Builder:
         spec = api.spec
         target = api.target if spec.role == "loss" else None
         expects = spec.extra.get("ctc_input", "log_probs")
-        self.facts.losses.append(Loss(loc, api.qname, spec.kind, dict(api.args), target, expects))
+        site = kwarg_site(api.mod, api.site.node) if spec.role == "loss" else None
+        self.facts.losses.append(Loss(loc, api.qname, spec.kind, dict(api.args), target, expects, site))
         self._loss_specs[id(self.facts.losses[-1])] = spec
 
     _role_loss_fn = _role_loss
@@ -424,7 +428,16 @@ class _Builder:
     def _role_trainer(self, api: _Api, loc: Loc) -> None:
         a = api.args
         clip = a.get("clip_value", UNKNOWN)
-        self.facts.trainers.append(Trainer(loc, api.qname, clip, a.get("detect_anomaly", UNKNOWN), a.get("logger", UNKNOWN)))
+        self.facts.trainers.append(
+            Trainer(
+                loc,
+                api.qname,
+                clip,
+                a.get("detect_anomaly", UNKNOWN),
+                a.get("logger", UNKNOWN),
+                kwarg_site(api.mod, api.site.node),
+            )
+        )
         if not clip.known or (clip.value not in (None, 0, 0.0)):
             algo = a.get("clip_algorithm", UNKNOWN).value
             self.facts.clips.append(Clipping(loc, api.qname, "value" if algo == "value" else "norm", clip, "trainer"))
@@ -636,6 +649,7 @@ class _Builder:
                     momentum=Value(0.0, None, True),
                     weight_decay=Value(decay, None, True),
                     lr_decay=Value(0, None, True),
+                    keras_string=_keras_optimizer_call(mod, text.lower()),
                 )
             )
         loss = args.get("loss")
@@ -1041,6 +1055,43 @@ class _Builder:
                     for b in bindings:
                         if b.node is not None and _uses_parameters(b.node) and mod.name_loads.get(name, 0) == 0:
                             self.facts.unused_regularization.append(Finding(mod.loc(b.node), name))
+
+
+_KERAS_CLASSES = {
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "adamax": "Adamax",
+    "nadam": "Nadam",
+    "sgd": "SGD",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "lion": "Lion",
+    "ftrl": "Ftrl",
+}
+
+
+def _keras_optimizer_call(mod: ModuleInfo, name: str) -> str | None:
+    """``keras.optimizers.Adam`` spelled with this module's own name for keras, for compile(optimizer="adam")."""
+    cls = _KERAS_CLASSES.get(name)
+    keras = module_alias(mod, "keras") or module_alias(mod, "tensorflow.keras")
+    if keras is None and module_alias(mod, "tensorflow"):
+        keras = f"{module_alias(mod, 'tensorflow')}.keras"
+    return f"{keras}.optimizers.{cls}" if cls and keras else None
+
+
+def _reusable_params(node: ast.expr | None, ctx: Ctx) -> str | None:
+    """The optimizer's parameters as code that can be evaluated again (a fresh ``.parameters()`` or a list)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "parameters":
+        return ast.unparse(node)
+    if isinstance(node, ast.Name):
+        bindings = ctx.scope.bindings.get(node.id) or ctx.mod.module_scope.bindings.get(node.id, [])
+        value = bindings[-1].node if len(bindings) == 1 else None
+        if isinstance(value, (ast.List, ast.ListComp)) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "list"
+        ):
+            return node.id
+    return None
 
 
 def _keep_to_rate(keeps: list[Value]) -> Value:

@@ -19,6 +19,7 @@ from rnnlint.facts import Clipping, Finding, Misplacement, TrainingLoop, UnitFac
 from rnnlint.frontends.configs import TRAINING_FUNCTION
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
+from rnnlint.frontends.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
 from rnnlint.frontends.wrappers import WrapperFinder
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimizers", "scaler", "optimiser", "tx"}
@@ -71,12 +72,33 @@ class TrainingSteps:
             flavor = "config" if first.scope_key == TRAINING_FUNCTION else first.flavor
             if (loc.path, loc.line, loc.col) not in seen_loop:
                 seen_loop.add((loc.path, loc.line, loc.col))
-                self.facts.loops.append(TrainingLoop(loc, flavor, first.scope_key or "<module>", any(e.scaled for e in flat)))
+                loop = TrainingLoop(loc, flavor, first.scope_key or "<module>", any(e.scaled for e in flat))
+                if flavor == "torch":
+                    self._fix_sites(loop, first, flat)
+                self.facts.loops.append(loop)
             for m in [*self._misplaced(flat), *self._unapplied(flat)]:
                 k = (m.loc.path, m.loc.line, m.loc.col)
                 if k not in seen_clip:
                     seen_clip.add(k)
                     self.facts.misplaced_clips.append(m)
+
+    @staticmethod
+    def _fix_sites(loop: TrainingLoop, backward: Event, flat: list[Event]) -> None:
+        """Where clipping would go: after the backward pass, in the same function as the update."""
+        step = next((e for e in flat if e.kind == "step"), None)
+        if step is None or step.scope_key != backward.scope_key or not isinstance(step.node, ast.Call):
+            return
+        fn = step.node.func
+        if not isinstance(fn, ast.Attribute):
+            return
+        receiver = ast.unparse(fn.value)
+        if fn.attr == "step" and step.node.args and "scaler" in receiver:  # scaler.step(optimizer)
+            loop.scaler, loop.optimizer = receiver, ast.unparse(step.node.args[0])
+        else:
+            loop.optimizer = receiver
+        loop.after_backward = line_site_after(backward.mod, backward.node)
+        loop.torch_name = module_alias(backward.mod, "torch")
+        loop.import_site = import_site(backward.mod)
 
     def _event(
         self,
@@ -164,17 +186,24 @@ class TrainingSteps:
             nxt = next((e for e in flat[i + 1 :] if e.kind in _GRAD_EVENTS), None)
             loc = ev.clip.loc
             if nxt is not None and nxt.kind == "backward" and (prev is None or prev.kind != "backward"):
-                yield Misplacement(loc, "it runs before backward(), so it clips gradients that backward() then replaces")
+                yield _moved(ev, nxt, "it runs before backward(), so it clips gradients that backward() then replaces")
             elif prev is not None and prev.kind in ("step", "update") and (nxt is None or nxt.kind != "step"):
-                yield Misplacement(
-                    loc, "it runs after optimizer.step(), when the update has already used the unclipped gradients"
+                backward = next((e for e in reversed(flat[:i]) if e.kind == "backward"), None)
+                yield _moved(
+                    ev, backward, "it runs after optimizer.step(), when the update has already used the unclipped gradients"
                 )
             elif prev is not None and prev.kind == "backward" and prev.scaled:
                 between = flat[flat.index(prev) + 1 : i]
                 if not any(e.kind == "unscale" for e in between):
-                    yield Misplacement(
+                    m = Misplacement(
                         loc, "under AMP the gradients are still scaled here; call scaler.unscale_(optimizer) before clipping"
                     )
+                    step = nxt if nxt is not None and nxt.kind == "step" and isinstance(nxt.node, ast.Call) else None
+                    scaler = _scaler_of(prev)
+                    site = line_site_before(ev.mod, ev.node)
+                    if step is not None and step.node.args and scaler and site and ev.scope_key == step.scope_key:  # type: ignore[attr-defined]
+                        m.insert_before = (site, f"{scaler}.unscale_({ast.unparse(step.node.args[0])})")  # type: ignore[attr-defined]
+                    yield m
 
     def _unapplied(self, flat: list[Event]) -> Iterator[Misplacement]:
         """Clipped tensors computed, but the update applies the unclipped ones (TF data flow)."""
@@ -221,3 +250,25 @@ class TrainingSteps:
 def _in_loop_clip(clip: Clipping) -> bool:
     """Clips that act on the gradients present when they run (torch-style), unlike optax or TF data flow."""
     return clip.api.startswith("torch") or clip.api in ("clip_grad_norm_", "clip_grad_value_", "clip_gradients", "grad.clamp_")
+
+
+def _moved(clip: Event, anchor: Event | None, reason: str) -> Misplacement:
+    """A misplaced clip, with where to move it: right after ``anchor`` (a backward pass) in the same function."""
+    assert clip.clip is not None
+    m = Misplacement(clip.clip.loc, reason)
+    if anchor is not None and anchor.scope_key == clip.scope_key and anchor.mod is clip.mod:
+        m.statement = statement_lines(clip.mod, clip.node)
+        m.move_to = line_site_after(anchor.mod, anchor.node)
+        stmt = statement_of(clip.mod, clip.node)
+        m.statement_text = ast.get_source_segment(clip.mod.source, stmt) if stmt is not None else None
+    return m
+
+
+def _scaler_of(backward: Event) -> str | None:
+    """``scaler`` in ``scaler.scale(loss).backward()``."""
+    node = backward.node
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+        inner = node.func.value.func
+        if isinstance(inner, ast.Attribute):
+            return ast.unparse(inner.value)
+    return None

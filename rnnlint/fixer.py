@@ -1,0 +1,175 @@
+"""Applying fixes: minimal text edits, checked by parsing, written atomically.
+
+A fix is applied whole or not at all; fixes whose edits overlap one already taken
+wait for the next round. The edited text must parse, or nothing is written for that
+file and the fixes are reported as dropped. Writes go to a temporary file beside the
+original, keep its permissions and owner, and replace it in one rename; a file that
+changed on disk since it was read is left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import difflib
+import io
+import os
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
+
+
+@dataclass
+class FileFix:
+    path: str
+    original: bytes
+    fixed: bytes
+    applied: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    files: list[FileFix] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+    @property
+    def applied(self) -> int:
+        return sum(len(f.applied) for f in self.files)
+
+
+def wanted(d: Diagnostic, unsafe: bool) -> bool:
+    return d.fix is not None and bool(d.fix.edits) and (d.fix.applicability == "safe" or unsafe)
+
+
+def plan(diagnostics: list[Diagnostic], unsafe: bool) -> Outcome:
+    """The edited contents of every file with applicable fixes (nothing is written)."""
+    outcome = Outcome()
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if wanted(d, unsafe) and d.loc.cell is None and d.loc.path.endswith(".py"):
+            by_path.setdefault(d.loc.path, []).append(d)
+    for path, diags in sorted(by_path.items()):
+        try:
+            original = Path(path).read_bytes()
+        except OSError as exc:
+            outcome.dropped.append((path, f"cannot read: {exc.strerror or exc}"))
+            continue
+        fixed, applied = _apply(original, diags)
+        if not applied:
+            continue
+        if not _parses(fixed):
+            outcome.dropped.append((path, "the fixed code would not parse; nothing written"))
+            continue
+        outcome.files.append(FileFix(path, original, fixed, applied))
+    return outcome
+
+
+def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic]]:
+    text, encoding, bom = _decode(original)
+    newline = "\r\n" if "\r\n" in text[:4096] else "\n"
+    starts = _line_starts(text)
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int, str, int]] = []  # start, end, content, order
+    applied = []
+    for d in sorted(diags, key=Diagnostic.sort_key):
+        assert d.fix is not None
+        spans = [
+            (_offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col), e)
+            for e in d.fix.edits
+        ]
+        if any(_overlaps(s, e, taken) for s, e, _ in spans):
+            continue  # the next round applies it, on the text this round produces
+        for s, e, edit in spans:
+            taken.append((s, e))
+            chosen.append((s, e, edit.content.replace("\n", newline), len(chosen)))
+        applied.append(d)
+    for s, e, content, _ in sorted(chosen, key=lambda c: (c[0], c[3]), reverse=True):
+        text = text[:s] + content + text[e:]
+    return (bom + text.encode(encoding)), applied
+
+
+def _overlaps(s: int, e: int, taken: list[tuple[int, int]]) -> bool:
+    return any((s < te and ts < e) or (s == e == ts == te) for ts, te in taken)
+
+
+def _decode(data: bytes) -> tuple[str, str, bytes]:
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    return data[len(bom) :].decode(encoding), encoding, bom
+
+
+def _line_starts(text: str) -> list[int]:
+    starts, pos = [0], 0
+    for line in text.splitlines(keepends=True):
+        pos += len(line)
+        starts.append(pos)
+    return starts
+
+
+def _offset(starts: list[int], text: str, line: int, col: int) -> int:
+    if line - 1 >= len(starts) - 1:
+        return len(text)
+    return min(starts[line - 1] + col - 1, len(text))
+
+
+def _parses(data: bytes) -> bool:
+    try:
+        ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def diff(outcome: Outcome) -> str:
+    """A unified diff of every planned change."""
+    chunks = []
+    for f in outcome.files:
+        old = _decode(f.original)[0].splitlines(keepends=True)
+        new = _decode(f.fixed)[0].splitlines(keepends=True)
+        chunks.append("".join(difflib.unified_diff(old, new, f"a/{f.path}", f"b/{f.path}")))
+    return "".join(chunks)
+
+
+def write(outcome: Outcome) -> Outcome:
+    """Write planned changes atomically; files changed on disk meanwhile are skipped and reported."""
+    done = Outcome(dropped=list(outcome.dropped))
+    for f in outcome.files:
+        target = Path(f.path)
+        try:
+            if target.read_bytes() != f.original:
+                done.dropped.append((f.path, "changed on disk while rnnlint ran; not overwritten"))
+                continue
+            _atomic_write(target, f.fixed)
+        except OSError as exc:
+            done.dropped.append((f.path, f"cannot write: {exc.strerror or exc}"))
+            continue
+        done.files.append(f)
+    return done
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    stat = target.stat()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".rnnlint")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, stat.st_mode & 0o7777)
+        with contextlib.suppress(OSError):  # only root may give a file away
+            os.chown(tmp, stat.st_uid, stat.st_gid)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+__all__ = ["Edit", "Fix", "Loc", "Outcome", "diff", "plan", "wanted", "write"]

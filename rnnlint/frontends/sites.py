@@ -1,0 +1,108 @@
+"""Where a fix can edit: the spot for one more keyword argument, the line after a statement.
+
+Fixes are minimal text edits at exact source positions (the rest of the file, its
+comments, quotes and formatting stay byte for byte), and every fixed file is parsed
+again before it is written. Notebooks and YAML configs get no sites yet: their
+positions are not plain file offsets.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from rnnlint.diagnostics import Loc
+from rnnlint.facts import KwargSite, LineSite
+from rnnlint.frontends.pyindex import ModuleInfo
+from rnnlint.frontends.source import char_col
+
+
+def _plain(mod: ModuleInfo) -> bool:
+    return mod.cells is None and mod.config_positions is None
+
+
+def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
+    """The insertion point for ``, name=value`` just before the call's closing parenthesis."""
+    if not _plain(mod) or call.end_lineno is None or call.end_col_offset is None:
+        return None
+    line = call.end_lineno
+    text = mod.lines[line - 1] if line <= len(mod.lines) else ""
+    close = char_col(text, call.end_col_offset) - 1  # the ")"
+    if close < 0 or close >= len(text) or text[close] != ")":
+        return None
+    # what precedes ")": an opening "(" (no arguments yet), a trailing comma, or an argument
+    before = "".join(mod.lines[call.lineno - 1 : line - 1]) + text[:close] if line > call.lineno else text[:close]
+    stripped = before.rstrip()
+    if stripped.endswith("("):
+        prefix = ""
+    elif stripped.endswith(","):
+        prefix = " "
+    else:
+        prefix = ", "
+    at = Loc(mod.display, line, close + 1, line, close + 1)
+    return KwargSite(at, prefix, frozenset(k.arg for k in call.keywords if k.arg))
+
+
+def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
+    parents = mod.parents()
+    cur: ast.AST | None = node
+    while cur is not None and not isinstance(cur, ast.stmt):
+        cur = parents.get(id(cur))
+    return cur
+
+
+def line_site_after(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
+    """The end of the statement holding ``node``: new statements go on the lines after it."""
+    stmt = statement_of(mod, node)
+    if not _plain(mod) or stmt is None or stmt.end_lineno is None:
+        return None
+    first = mod.lines[stmt.lineno - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    last = mod.lines[stmt.end_lineno - 1]
+    end = len(last.rstrip("\r\n"))
+    return LineSite(Loc(mod.display, stmt.end_lineno, end + 1, stmt.end_lineno, end + 1), indent)
+
+
+def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
+    """The start of the statement holding ``node``: new statements go on the lines before it."""
+    stmt = statement_of(mod, node)
+    if not _plain(mod) or stmt is None:
+        return None
+    first = mod.lines[stmt.lineno - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    return LineSite(Loc(mod.display, stmt.lineno, 1, stmt.lineno, 1), indent)
+
+
+def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
+    """The whole lines of the statement holding ``node`` (to move it), newline included."""
+    stmt = statement_of(mod, node)
+    if not _plain(mod) or stmt is None or stmt.end_lineno is None:
+        return None
+    if any(isinstance(s, ast.stmt) and s is not stmt and s.lineno == stmt.lineno for s in ast.walk(mod.tree)):
+        return None  # `a; b` on one line: not a whole-line statement
+    return Loc(mod.display, stmt.lineno, 1, stmt.end_lineno + 1, 1)
+
+
+def module_alias(mod: ModuleInfo, module: str) -> str | None:
+    """The name this module binds to ``module`` (``import torch`` -> "torch"), if any."""
+    for name, ref in mod.imports.items():
+        if ref.name is None and ref.module == module and "." not in name:
+            return name
+        if ref.name is not None and f"{ref.module}.{ref.name}" == module and ref.level == 0:
+            return name
+    return None
+
+
+def import_site(mod: ModuleInfo) -> LineSite | None:
+    """After the last top-level import (or at the top): where a missing import goes."""
+    if not _plain(mod):
+        return None
+    last = 0
+    for stmt in mod.tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and stmt.end_lineno is not None:
+            last = stmt.end_lineno
+        elif last:
+            break
+    if last == 0:
+        return LineSite(Loc(mod.display, 1, 1, 1, 1), "")
+    end = len(mod.lines[last - 1].rstrip("\r\n"))
+    return LineSite(Loc(mod.display, last, end + 1, last, end + 1), "")

@@ -1,0 +1,113 @@
+"""--fix: minimal edits that parse, converge, keep bytes and permissions, and never lose data."""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from rnnlint import fixer
+from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
+from rnnlint.discovery import discover
+from rnnlint.engine import Linter, Result
+from rnnlint.fixcmd import fix_files
+from rnnlint.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXABLE = ["sentiment", "amp_misplaced", "lightning_module", "keras_imdb_bilstm", "ctc_phonemes", "lstmcell_loop", "notebook_sentiment"]
+
+
+def _lint(root: Path) -> Result:
+    return Linter(Settings(), [root]).run(list(discover([root], [])))
+
+
+def _fix(root: Path, unsafe: bool = False) -> tuple[Result, int]:
+    result, applied, _ = fix_files(lambda: _lint(root), unsafe, False, io.StringIO(), io.StringIO())
+    return result, applied
+
+
+@pytest.mark.parametrize("name", FIXABLE)
+def test_fix_parses_removes_the_fixed_codes_and_converges(name: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    before = _lint(root)
+    fixable = {(d.code, d.loc.path, d.message) for d in before.diagnostics if d.fix and d.fix.applicability == "safe"}
+    snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    after, applied = _fix(root)
+    if name == "notebook_sentiment":  # notebooks are not fixed yet: nothing offered, nothing touched
+        assert applied == 0 and not fixable
+        assert snapshot == {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        return
+    assert applied >= 1 and fixable
+    for p in root.rglob("*.py"):
+        ast.parse(p.read_bytes())
+    remaining = {(d.code, d.loc.path, d.message) for d in after.diagnostics}
+    assert not fixable & remaining
+    touched = {Path(d[1]).resolve() for d in fixable}
+    for p, data in snapshot.items():
+        if p.resolve() not in touched:
+            assert p.read_bytes() == data, f"{p} was not fixed but changed"
+    second = {p: p.read_bytes() for p in root.rglob("*.py")}
+    _, again = _fix(root)
+    assert again == 0 and second == {p: p.read_bytes() for p in root.rglob("*.py")}
+
+
+def test_crlf_bom_and_permissions_are_kept(tmp_path: Path) -> None:
+    src = (FIXTURES / "sentiment" / "train.py").read_text().replace("\n", "\r\n")
+    target = tmp_path / "train.py"
+    target.write_bytes(b"\xef\xbb\xbf" + src.encode())
+    target.chmod(0o640)
+    _fix(tmp_path)
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"clip_grad_norm_" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")  # every line ending is still CRLF
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_a_fix_that_would_not_parse_is_dropped(tmp_path: Path) -> None:
+    target = tmp_path / "x.py"
+    target.write_text("a = 1\n")
+    broken = Diagnostic("RNN201", "m", Loc(str(target), 1, 1, 1, 1), fix=Fix("safe", "break it", (Edit(Loc(str(target), 1, 1, 1, 1), "def ("),)))
+    plan = fixer.plan([broken], unsafe=False)
+    assert not plan.files and "would not parse" in plan.dropped[0][1]
+    assert target.read_text() == "a = 1\n"
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "sentiment" / "train.py", tmp_path / "train.py")
+    plan = fixer.plan(_lint(tmp_path).diagnostics, unsafe=False)
+    assert plan.files
+    (tmp_path / "train.py").write_text("# edited meanwhile\n")
+    written = fixer.write(plan)
+    assert not written.files and "changed on disk" in written.dropped[0][1]
+    assert (tmp_path / "train.py").read_text() == "# edited meanwhile\n"
+
+
+def test_diff_writes_nothing(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "sentiment" / "train.py", tmp_path / "train.py")
+    before = (tmp_path / "train.py").read_bytes()
+    out = io.StringIO()
+    _, _, shown = fix_files(lambda: _lint(tmp_path), False, True, io.StringIO(), out)
+    assert shown and "+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=5.0)" in out.getvalue()
+    assert (tmp_path / "train.py").read_bytes() == before
+
+
+def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "train.py"
+    shutil.copy(FIXTURES / "sentiment" / "train.py", target)
+    before = target.read_bytes()
+    plan = fixer.plan(_lint(tmp_path).diagnostics, unsafe=False)
+
+    def boom(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        fixer.write(plan)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["train.py"]  # no temporary file left behind
