@@ -170,15 +170,28 @@ def test_server_publishes_diagnostics_and_answers_code_actions(tmp_path: Path, c
     client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
     client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
 
-    actions = client.request(
-        "textDocument/codeAction",
-        {
-            "textDocument": {"uri": uri},
-            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 14, "character": 0}},
-            "context": {"diagnostics": []},
-        },
-    )
-    assert actions == []  # no rule carries a fix yet
+    def code_actions(start: int, end: int) -> list[dict[str, Any]]:
+        return list(
+            client.request(
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": uri},
+                    "range": {"start": {"line": start, "character": 0}, "end": {"line": end, "character": 0}},
+                    "context": {"diagnostics": []},
+                },
+            )
+            or []
+        )
+
+    assert code_actions(0, 1) == []  # the imports: nothing to fix there
+    actions = code_actions(12, 13)  # the backward() line that RNN201 reports
+    clip = [a for a in actions if any(d["code"] == "RNN201" for d in a.get("diagnostics", []))]
+    assert clip, actions
+    action = clip[0]
+    assert action["kind"] == "quickfix" and "RNN201" in action["title"]
+    (edit,) = action["edit"]["changes"][uri]
+    assert "clip_grad_norm_" in edit["newText"]
+    assert edit["range"]["start"] == edit["range"]["end"] == {"line": 12, "character": len("    loss.backward()")}
     assert client.close() == 0
 
 
