@@ -225,55 +225,54 @@ def _check(args: argparse.Namespace) -> int:
     if stdin is not None:
         groups.setdefault(stdin_key, [])
 
-    result = Result()
-    seen: set[tuple[str, str, int, int, str]] = set()
     checked: list[str] = [display_path(f) for f in files] + ([stdin_name] if stdin is not None else [])
-    with progress_bar(len(files)) as bar:
-        for key, group_files in groups.items():
-            group_settings = settings_of(key)
-            folder = key.parent if key is not None else Path.cwd()
-            roots = [folder] if folder == base else [folder, base]
-            linter = linter_with_progress(group_settings, roots, bar)
-            part = linter.run(group_files, stdin if key == stdin_key else None)
-            result.files += part.files
-            result.sources.update(part.sources)
-            for d in part.diagnostics:
-                ident = (d.loc.path, d.code, d.loc.line, d.loc.col, d.message)
-                if ident not in seen:
-                    seen.add(ident)
-                    result.diagnostics.append(d)
 
     def governing(d: Diagnostic) -> Path | None:
         if stdin is not None and d.loc.path == stdin_name:
             return stdin_key
         return finder.find(Path(d.loc.path)) if discovery_per_file else root_key
 
-    kept: list[Diagnostic] = []
-    thresholds: list[tuple[Diagnostic, Severity]] = []
-    try:
+    def lint() -> Result:
+        """One pass over every group, merged; callable again (a fix loop re-lints after writing)."""
+        result = Result()
+        seen: set[tuple[str, str, int, int, str]] = set()
+        with progress_bar(len(files)) as bar:
+            for key, group_files in groups.items():
+                folder = key.parent if key is not None else Path.cwd()
+                roots = [folder] if folder == base else [folder, base]
+                part = linter_with_progress(settings_of(key), roots, bar).run(group_files, stdin if key == stdin_key else None)
+                result.files += part.files
+                result.sources.update(part.sources)
+                for d in part.diagnostics:
+                    ident = (d.loc.path, d.code, d.loc.line, d.loc.col, d.message)
+                    if ident not in seen:
+                        seen.add(ident)
+                        result.diagnostics.append(d)
+        kept: list[Diagnostic] = []
         for d in sorted(result.diagnostics, key=Diagnostic.sort_key):
             key = governing(d)
-            own = settings_of(key)
             if key is not None and not (stdin is not None and d.loc.path == stdin_name):
                 try:
                     rel = Path(d.loc.path).resolve().relative_to(key.parent).as_posix()
                 except ValueError:
                     rel = d.loc.path
-                if not own.enabled(d.code, rel):
+                if not settings_of(key).enabled(d.code, rel):
                     continue  # per-file-ignores are relative to the config that declares them
             kept.append(d)
-            thresholds.append((d, Severity.parse(own.severity_threshold)))
+        result.diagnostics = kept
+        return result
+
+    try:
+        result = lint()
+        failing = any(d.severity >= Severity.parse(settings_of(governing(d)).severity_threshold) for d in result.diagnostics)
     except ConfigError as exc:
         sys.stderr.write(f"rnnlint: {exc}\n")
         return 2
-    result.diagnostics = kept
-
     try:
         _report(args, settings.output_format, result, checked)
     except OSError as exc:
         sys.stderr.write(f"rnnlint: cannot write {args.output_file}: {exc.strerror or exc}\n")
         return 2
-    failing = any(d.severity >= threshold for d, threshold in thresholds)
     return 1 if failing and not args.exit_zero else 0
 
 
