@@ -159,7 +159,7 @@ def _check(args: argparse.Namespace) -> int:
     from rnnlint.discovery import MissingPathError, discover
     from rnnlint.engine import Result, display_path
     from rnnlint.progress import linter_with_progress, progress_bar
-    from rnnlint.settings import ConfigError, ConfigFinder, Settings
+    from rnnlint.settings import ConfigError, ConfigFinder, Settings, enabled_here
 
     paths: list[Path] = args.paths or [Path(".")]
     use_stdin = any(str(p) == "-" for p in paths)
@@ -251,13 +251,8 @@ def _check(args: argparse.Namespace) -> int:
         kept: list[Diagnostic] = []
         for d in sorted(result.diagnostics, key=Diagnostic.sort_key):
             key = governing(d)
-            if key is not None and not (stdin is not None and d.loc.path == stdin_name):
-                try:
-                    rel = Path(d.loc.path).resolve().relative_to(key.parent).as_posix()
-                except ValueError:
-                    rel = d.loc.path
-                if not settings_of(key).enabled(d.code, rel):
-                    continue  # per-file-ignores are relative to the config that declares them
+            if not enabled_here(settings_of(key), key, d.code, d.loc.path):
+                continue  # per-file-ignores are relative to the config that declares them
             kept.append(d)
         result.diagnostics = kept
         return result

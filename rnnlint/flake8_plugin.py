@@ -33,7 +33,7 @@ class RnnlintChecker:
 
     def _diagnostics(self) -> list[Any]:
         from rnnlint.engine import Linter, display_path
-        from rnnlint.settings import ConfigError, Settings, find_config, load_config, make_settings
+        from rnnlint.settings import ConfigError, Settings, enabled_here, find_config, load_config, make_settings
 
         stdin = self.filename in ("-", "stdin", "<stdin>")
         path = Path.cwd() / "stdin.py" if stdin else Path(self.filename)
@@ -54,4 +54,4 @@ class RnnlintChecker:
         else:
             shown = display_path(path)
             result = linter.run([path])
-        return [d for d in result.diagnostics if d.loc.path == shown]
+        return [d for d in result.diagnostics if d.loc.path == shown and enabled_here(settings, config, d.code, shown)]

@@ -33,7 +33,7 @@ _SEVERITY = {
 def lint_text(path: str, text: str) -> list[Diagnostic]:
     """Lint ``text`` as if it were the file at ``path`` (with the settings of its nearest config)."""
     from rnnlint.engine import Linter
-    from rnnlint.settings import ConfigError, Settings, find_config, load_config, make_settings
+    from rnnlint.settings import ConfigError, Settings, enabled_here, find_config, load_config, make_settings
 
     file = Path(path)
     settings = Settings()
@@ -46,7 +46,7 @@ def lint_text(path: str, text: str) -> list[Diagnostic]:
         except ConfigError as exc:
             log.warning("rnnlint: %s; using the default settings", exc)
     result = Linter(settings, [root]).run([], (path, text.encode("utf-8")))
-    return [d for d in result.diagnostics if d.loc.path == path]
+    return [d for d in result.diagnostics if d.loc.path == path and enabled_here(settings, config, d.code, path)]
 
 
 def _units(line: str, col: int, encoding: str) -> int:

@@ -154,6 +154,17 @@ def find_config(start: Path) -> Path | None:
     return ConfigFinder().find(start)
 
 
+def enabled_here(settings: Settings, config: Path | None, code: str, path: str) -> bool:
+    """``settings.enabled`` with ``per-file-ignores`` globs read relative to the config's folder."""
+    if config is None:
+        return settings.enabled(code, path)
+    try:
+        rel = Path(path).resolve().relative_to(config.resolve().parent).as_posix()
+    except ValueError:
+        rel = path
+    return settings.enabled(code, rel) and settings.enabled(code, path)
+
+
 def _read_table(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

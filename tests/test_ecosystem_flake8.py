@@ -82,3 +82,11 @@ def test_settings_come_from_the_nearest_config(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.rnnlint]\nhidden-size = [64, 2048]\n")
     proc = flake8(tmp_path, "--select", "RNN", "train.py")
     assert ": RNN101 " in proc.stdout and ": RNN104 " not in proc.stdout
+
+
+def test_per_file_ignores_are_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "train.py").write_text(BAD)
+    (tmp_path / "pyproject.toml").write_text('[tool.rnnlint.per-file-ignores]\n"exp/*" = ["RNN1"]\n')
+    proc = flake8(tmp_path / "exp", "--select", "RNN", "train.py")  # run from inside the folder
+    assert ": RNN201 " in proc.stdout and ": RNN1" not in proc.stdout

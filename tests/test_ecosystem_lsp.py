@@ -230,3 +230,14 @@ def test_fix_becomes_a_quick_fix_code_action() -> None:
     elsewhere = lsp.Range(lsp.Position(3, 0), lsp.Position(4, 0))
     assert code_actions("file:///p/train.py", [d], lines, elsewhere) == []
     assert code_actions("file:///p/train.py", [Diagnostic("RNN101", "m", loc)], lines, wanted) == []
+
+
+def test_lint_text_uses_the_nearest_config(tmp_path: Path) -> None:
+    from rnnlint.lsp import lint_text
+
+    (tmp_path / "pyproject.toml").write_text('[tool.rnnlint]\nhidden-size = [64, 2048]\n[tool.rnnlint.per-file-ignores]\n"exp/*" = ["RNN1"]\n')
+    (tmp_path / "exp").mkdir()
+    top = {d.code for d in lint_text(str(tmp_path / "train.py"), BAD)}
+    assert "RNN101" in top and "RNN104" not in top
+    nested = {d.code for d in lint_text(str(tmp_path / "exp" / "train.py"), BAD)}
+    assert nested and not any(c.startswith("RNN1") for c in nested)
