@@ -265,10 +265,24 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     try:
         _report(args, settings.output_format, result, checked)
+    except BrokenPipeError:
+        if args.output_file is not None:
+            sys.stderr.write(f"rnnlint: cannot write {args.output_file}: broken pipe\n")
+            return 2
+        _quiet_stdout()  # `rnnlint ... | head`: the reader left; nothing to say
     except OSError as exc:
-        sys.stderr.write(f"rnnlint: cannot write {args.output_file}: {exc.strerror or exc}\n")
+        sys.stderr.write(f"rnnlint: cannot write {args.output_file or 'the report'}: {exc.strerror or exc}\n")
         return 2
     return 1 if failing and not args.exit_zero else 0
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _report(args: argparse.Namespace, fmt: str, result: Any, checked: list[str]) -> None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rnnlint.cli import main
 
 
@@ -49,3 +51,21 @@ def test_console_script_sarif_to_file_without_traceback(tmp_path: Path) -> None:
     )
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert (tmp_path / "out" / "r.sarif").read_text().lstrip().startswith("{")
+
+
+class _ClosedPipe:
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "train.py").write_text("import torch\nimport torch.nn as nn\nrnn = nn.RNN(8, 16)\n")
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    code = main([str(tmp_path / "train.py"), "--isolated", "--output-format", "concise"])
+    assert code == 1
+    assert capsys.readouterr().err == ""
