@@ -1,0 +1,502 @@
+"""Paired experiments: each guideline on vs off, everything else equal, over several seeds.
+
+``verify(quick, frameworks, output_dir)`` writes ``report.json``, ``report.md``, one
+comparison plot per experiment and every run's curves.csv. The outcome of an experiment
+is decided by a criterion fixed here before any run; an experiment that does not support
+its guideline is reported as such. With two frameworks each runs in its own process, so
+the two share the machine's cores.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from rnnlint.config_schema import TrainingConfig
+from rnnlint.reference import curves
+from rnnlint.reference.loop import FRAMEWORKS, make_plan, run, set_threads
+from rnnlint.reference.tasks import TASKS, TaskData
+
+QUICK_SEEDS = (0,)
+FULL_SEEDS = (0, 1, 2)
+SUMMARY_KEYS = (
+    "val_acc",
+    "val_loss",
+    "val_balanced_acc",
+    "val_ler",
+    "train_eval_acc",
+    "gap",
+    "diverged",
+    "nan_events",
+    "max_grad_norm",
+    "clip_rate",
+    "decays",
+    "lr_final",
+    "epochs_run",
+    "wall_s",
+)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for key, value in over.items():
+        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
+    return out
+
+
+def base_recipe(quick: bool) -> dict[str, Any]:
+    """The guideline recipe every experiment starts from, scaled down to run on a CPU.
+
+    Deliberate departures from the guidelines, the same in every arm: hidden size 32/64
+    (D4 says 128-512), one layer in quick mode (D3 prefers a stack) and a learning rate of
+    0.005 (Adam's paper default is 0.001), so that a few hundred CPU steps can show a
+    difference. Quick mode also uses batches of 64 and 6 epochs, full mode 32 and 15.
+    """
+    return {
+        "model": {
+            "cell": "lstm",
+            "hidden_size": 32 if quick else 64,
+            "num_layers": 1 if quick else 2,
+            "bidirectional": True,
+            "dropout": 0.3,
+            "embedding_dim": 16,
+        },
+        "loss": {"type": "ce"},
+        "optim": {"name": "adam", "lr": 0.005, "weight_decay": 1e-5, "clip_norm": 5.0},
+        "schedule": {"type": "plateau", "factor": 0.5, "patience": 2},
+        "train": {
+            "epochs": 6 if quick else 15,
+            "batch_size": 64 if quick else 32,
+            "balance": "none",
+            "nan_guard": True,
+            "log_csv": "curves.csv",
+        },
+        "data": {"task": "classification"},
+    }
+
+
+@dataclass(frozen=True)
+class Experiment:
+    rule: str
+    section: str
+    title: str
+    task: str
+    task_params: dict[str, Any]
+    change: str  # what differs between the arms
+    guideline: dict[str, Any]  # overrides of the base recipe, guideline arm
+    baseline: dict[str, Any]  # overrides, baseline arm
+    metric: str
+    higher_is_better: bool
+    criterion: str
+    decide: Callable[[dict[str, Any], dict[str, Any]], bool]
+
+
+def _mean(values: Sequence[Any]) -> float | None:
+    vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return sum(vals) / len(vals) if vals else None
+
+
+def _better(key: str, higher: bool) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
+    def decide(g: dict[str, Any], b: dict[str, Any]) -> bool:
+        gv, bv = g.get(key), b.get(key)
+        if gv is None:
+            return False
+        if bv is None:
+            return True
+        return bool(gv > bv) if higher else bool(gv < bv)
+
+    return decide
+
+
+def _fewer_divergences(g: dict[str, Any], b: dict[str, Any]) -> bool:
+    if g["diverged"] != b["diverged"]:
+        return bool(g["diverged"] < b["diverged"])
+    return _better("val_loss", False)(g, b)
+
+
+def _smaller_gap_same_accuracy(g: dict[str, Any], b: dict[str, Any]) -> bool:
+    return _better("gap", False)(g, b) and (g.get("val_acc") or 0.0) >= (b.get("val_acc") or 0.0)
+
+
+def experiments(quick: bool) -> list[Experiment]:
+    q = quick
+    n, n_val = (512, 128) if q else (2048, 512)
+    return [
+        Experiment(
+            "RNN101",
+            "D1",
+            "LSTM vs plain RNN on long-range recall",
+            "recall",
+            {"n": n, "n_val": n_val, "length": 40 if q else 60, "classes": 4},
+            "model.cell: lstm vs rnn (both unidirectional: a backward pass would read the first token last)",
+            {"model": {"cell": "lstm", "bidirectional": False}},
+            {"model": {"cell": "rnn", "bidirectional": False}},
+            "val_acc",
+            True,
+            "final validation accuracy higher with LSTM",
+            _better("val_acc", True),
+        ),
+        Experiment(
+            "RNN102",
+            "D2",
+            "bidirectional vs unidirectional on tagging that needs future context",
+            "future_tagging",
+            {"n": n, "n_val": n_val, "length": 20, "classes": 4},
+            "model.bidirectional: true vs false",
+            {"model": {"bidirectional": True}, "data": {"task": "tagging"}, "train": {"epochs": 4 if q else 10}},
+            {"model": {"bidirectional": False}, "data": {"task": "tagging"}, "train": {"epochs": 4 if q else 10}},
+            "val_acc",
+            True,
+            "final validation token accuracy higher when bidirectional",
+            _better("val_acc", True),
+        ),
+        Experiment(
+            "RNN201",
+            "D6.4",
+            "global-norm clipping vs none at a high learning rate on long sequences",
+            "recall",
+            {"n": 256 if q else 1024, "n_val": 128 if q else 256, "length": 100 if q else 200, "classes": 4},
+            "optim.clip_norm: 5.0 vs none (SGD lr 1.0 momentum 0.9, no NaN guard and no decay in either arm)",
+            {
+                "model": {"bidirectional": False},
+                "optim": {"name": "sgd", "lr": 1.0, "momentum": 0.9, "clip_norm": 5.0},
+                "schedule": {"type": "none"},
+                "train": {"nan_guard": False, "epochs": 3 if q else 8},
+            },
+            {
+                "model": {"bidirectional": False},
+                "optim": {"name": "sgd", "lr": 1.0, "momentum": 0.9, "clip_norm": None},
+                "schedule": {"type": "none"},
+                "train": {"nan_guard": False, "epochs": 3 if q else 8},
+            },
+            "diverged",
+            False,
+            "fewer runs diverge (non-finite loss) with clipping; on a tie, lower final validation loss",
+            _fewer_divergences,
+        ),
+        Experiment(
+            "RNN204",
+            "D6.2",
+            "plateau decay (factor 0.5) vs a fixed learning rate",
+            "recall",
+            {"n": n, "n_val": n_val, "length": 30, "classes": 4},
+            "schedule.type: plateau (factor 0.5, patience 1) vs none",
+            {"schedule": {"type": "plateau", "factor": 0.5, "patience": 1}, "train": {"epochs": 8 if q else 20}},
+            {"schedule": {"type": "none"}, "train": {"epochs": 8 if q else 20}},
+            "val_loss",
+            False,
+            "final validation loss lower with decay",
+            _better("val_loss", False),
+        ),
+        Experiment(
+            "RNN303",
+            "D5",
+            "CTC vs framewise cross entropy on unaligned label sequences",
+            "unaligned",
+            {"n": n, "n_val": n_val, "symbols": 6},
+            "loss.type: ctc vs ce (framewise targets: each label stretched uniformly over the frames)",
+            {"loss": {"type": "ctc"}, "data": {"task": "ctc"}, "model": {"embedding_dim": None}},
+            {"loss": {"type": "ce"}, "data": {"task": "ctc"}, "model": {"embedding_dim": None}},
+            "val_ler",
+            False,
+            "final validation label error rate (greedy decode) lower with CTC",
+            _better("val_ler", False),
+        ),
+        Experiment(
+            "RNN105/RNN107",
+            "D7",
+            "dropout vs none: the overfitting gap on a small, noisy training set",
+            "recall",
+            {"n": 128 if q else 256, "n_val": 256 if q else 512, "length": 10, "classes": 4, "label_noise": 0.3},
+            "model.dropout: 0.5 vs 0.0 (no dropout, or dropout that acts nowhere, RNN107)",
+            {"model": {"dropout": 0.5, "hidden_size": 64 if q else 128}, "train": {"epochs": 20 if q else 40}},
+            {"model": {"dropout": 0.0, "hidden_size": 64 if q else 128}, "train": {"epochs": 20 if q else 40}},
+            "gap",
+            False,
+            "smaller gap between train accuracy (inference mode) and validation accuracy with dropout, and validation "
+            "accuracy at least as high",
+            _smaller_gap_same_accuracy,
+        ),
+        Experiment(
+            "RNN401",
+            "D11",
+            "balanced batches by oversampling vs plain batches on imbalanced data",
+            "imbalanced",
+            {"n": n, "n_val": 512 if q else 1024, "length": 20, "positive_rate": 0.08},
+            "train.balance: oversample vs none",
+            {"train": {"balance": "oversample"}},
+            {"train": {"balance": "none"}},
+            "val_balanced_acc",
+            True,
+            "final validation balanced accuracy higher with balanced batches",
+            _better("val_balanced_acc", True),
+        ),
+    ]
+
+
+# --- running ----------------------------------------------------------------------------
+
+
+def _arm(exp: Experiment, arm: str, framework: str, quick: bool, seeds: Sequence[int], out: Path) -> dict[str, Any]:
+    recipe = _merge(base_recipe(quick), exp.guideline if arm == "guideline" else exp.baseline)
+    runs: list[dict[str, Any]] = []
+    for seed in seeds:
+        cfg = TrainingConfig.model_validate(_merge(recipe, {"train": {"seed": seed}}))
+        data: TaskData = TASKS[exp.task](**{**exp.task_params, "seed": seed})
+        folder = out / "runs" / framework / exp.rule.replace("/", "_") / arm / f"seed{seed}"
+        m = run(make_plan(cfg, data), framework, folder, progress=False, plot=False)
+        tr, va = m.get("train_eval_acc"), m.get("val_acc")
+        m["gap"] = None if tr is None or va is None else tr - va
+        runs.append(m)
+    summary: dict[str, Any] = {}
+    for key in SUMMARY_KEYS:
+        if key == "diverged":
+            summary[key] = sum(bool(r["diverged"]) for r in runs) / len(runs)
+        else:
+            summary[key] = _mean([r.get(key) for r in runs])
+    summary["verdicts"] = [r["verdict"] for r in runs]
+    summary["per_seed"] = [{"seed": s, **{k: _clean(r.get(k)) for k in SUMMARY_KEYS}} for s, r in zip(seeds, runs, strict=True)]
+    summary["history_seed0"] = runs[0]["history"]
+    return summary
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def run_experiment(framework: str, index: int, quick: bool, output_dir: str, threads: int = 1) -> dict[str, Any]:
+    """One experiment, both arms and every seed, with one framework (in a worker process)."""
+    set_threads(framework, threads)
+    exp = experiments(quick)[index]
+    seeds = QUICK_SEEDS if quick else FULL_SEEDS
+    out = Path(output_dir)
+    t0 = time.perf_counter()
+    entry: dict[str, Any] = {
+        "rule": exp.rule,
+        "guideline_section": exp.section,
+        "title": exp.title,
+        "framework": framework,
+        "framework_version": _version(framework),
+        "task": exp.task,
+        "task_description": TASKS[exp.task](**{**exp.task_params, "seed": 0}).description,
+        "task_params": exp.task_params,
+        "change": exp.change,
+        "seeds": list(seeds),
+        "metric": exp.metric,
+        "higher_is_better": exp.higher_is_better,
+        "criterion": exp.criterion,
+    }
+    try:
+        g = _arm(exp, "guideline", framework, quick, seeds, out)
+        b = _arm(exp, "baseline", framework, quick, seeds, out)
+        entry["supports_guideline"] = exp.decide(g, b)
+        entry["outcome"] = _outcome(exp, g, b, entry["supports_guideline"])
+        entry["plot"] = _plot(out, framework, exp, g, b)
+        g.pop("history_seed0")
+        b.pop("history_seed0")
+        entry["guideline"], entry["baseline"] = g, b
+    except Exception as exc:  # an experiment that crashes is reported, the others still run
+        entry.update(
+            guideline={},
+            baseline={},
+            supports_guideline=False,
+            outcome="error",
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+        )
+    entry["wall_s"] = time.perf_counter() - t0
+    return entry
+
+
+def _outcome(exp: Experiment, g: dict[str, Any], b: dict[str, Any], supports: bool) -> str:
+    if supports:
+        return "supports"
+    if g.get(exp.metric) == b.get(exp.metric):
+        return "no difference"
+    return "does not support"
+
+
+def _plot(out: Path, framework: str, exp: Experiment, g: dict[str, Any], b: dict[str, Any]) -> str | None:
+    key = {"gap": "val_acc", "diverged": "val_loss"}.get(exp.metric, exp.metric)
+    path = out / "plots" / f"{framework}_{exp.rule.replace('/', '_')}.png"
+    png = curves.plot_pair(
+        path, {"guideline": g["history_seed0"], "baseline": b["history_seed0"]}, key, f"{framework} {exp.rule}: {exp.title}"
+    )
+    return None if png is None else str(png.relative_to(out))
+
+
+def _version(framework: str) -> str:
+    if framework == "torch":
+        import torch
+
+        return str(torch.__version__)
+    import tensorflow as tf
+
+    return str(tf.__version__)
+
+
+def available(framework: str) -> bool:
+    return importlib.util.find_spec(framework) is not None and importlib.util.find_spec("numpy") is not None
+
+
+def _announce(entry: dict[str, Any]) -> dict[str, Any]:
+    print(f"[{entry['framework']}] {entry['rule']}: {entry['outcome']} ({entry['wall_s']:.1f}s)", flush=True)
+    return entry
+
+
+def verify(
+    quick: bool,
+    frameworks: Sequence[str] | None,
+    output_dir: str | Path,
+    *,
+    threads: int = 1,
+    workers: int | None = None,
+) -> int:
+    """Run the paired experiments; 0 when every experiment ran, 1 when one crashed, 2 when a
+    framework is unknown or not installed. Supporting a guideline or not is a result, not a failure.
+
+    Experiments run in ``workers`` processes (default: the CPU count, at most 4), each
+    framework on ``threads`` threads."""
+    wanted = list(frameworks) if frameworks else [f for f in FRAMEWORKS if available(f)]
+    unknown = [f for f in wanted if f not in FRAMEWORKS]
+    missing = [f for f in wanted if f in FRAMEWORKS and not available(f)]
+    if unknown or missing or not wanted:
+        why = (
+            f"unknown framework {', '.join(unknown)}"
+            if unknown
+            else f"not installed: {', '.join(missing) or 'torch, tensorflow'} (pip install 'rnnlint[torch]' or '[tensorflow]')"
+        )
+        print(f"rnnlint verify: {why}", file=sys.stderr)
+        return 2
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    count = len(experiments(quick))
+    # the slow framework's jobs first, so that the lighter ones fill the gaps at the end
+    jobs = [(f, i) for f in sorted(wanted, key=lambda f: f != "tensorflow") for i in range(count)]
+    workers = max(1, min(workers or min(os.cpu_count() or 1, 4), len(jobs)))
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    if workers == 1:
+        for f, i in jobs:
+            results[f, i] = _announce(run_experiment(f, i, quick, str(out), threads))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(run_experiment, f, i, quick, str(out), threads): (f, i) for f, i in jobs}
+            for future in as_completed(futures):
+                results[futures[future]] = _announce(future.result())
+    entries = [results[f, i] for f in wanted for i in range(count)]
+    report: dict[str, Any] = {
+        "quick": quick,
+        "seeds": list(QUICK_SEEDS if quick else FULL_SEEDS),
+        "frameworks": {
+            f: {
+                "version": next(e["framework_version"] for e in entries if e["framework"] == f),
+                "busy_s": sum(e["wall_s"] for e in entries if e["framework"] == f),
+            }
+            for f in wanted
+        },
+        "wall_s": time.perf_counter() - started,
+        "environment": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "workers": workers,
+            "threads_per_worker": threads,
+        },
+        "base_recipe": base_recipe(quick),
+        "experiments": entries,
+        "fix_checks": [],
+    }
+    (out / "report.json").write_text(json.dumps(_clean_all(report), indent=2) + "\n")
+    (out / "report.md").write_text(render_markdown(report))
+    print(f"rnnlint verify: wrote {out / 'report.json'} and {out / 'report.md'} in {report['wall_s']:.1f}s")
+    return 1 if any("error" in e for e in report["experiments"]) else 0
+
+
+def _clean_all(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_all(v) for v in value]
+    return _clean(value)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    mode = "quick (1 seed, tiny sizes)" if report["quick"] else f"full ({len(report['seeds'])} seeds)"
+    lines = [
+        "# rnnlint verify: guideline on vs off",
+        "",
+        f"Mode: {mode}. Wall time {report['wall_s']:.1f}s with {report['environment']['workers']} worker processes of "
+        f"{report['environment']['threads_per_worker']} thread on {report['environment']['cpus']} CPUs; time spent per framework: "
+        + ", ".join(f"{f} {v['version']} {v['busy_s']:.1f}s" for f, v in report["frameworks"].items())
+        + ".",
+        "",
+        "Each experiment trains the same recipe twice, changing one setting; the criterion was fixed before the runs. "
+        "Numbers are means over the seeds, at the last epoch.",
+        "",
+        "| rule | framework | task | change | metric | guideline | baseline | supports |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for e in report["experiments"]:
+        g, b = e.get("guideline", {}), e.get("baseline", {})
+        verdict = {"supports": "yes", "no difference": "**no** (no difference)"}.get(e["outcome"], f"**no** ({e['outcome']})")
+        lines.append(
+            f"| {e['rule']} ({e['guideline_section']}) | {e['framework']} | {e['task']} | {e['change']} | "
+            f"{e['metric']} | {_fmt(g.get(e['metric']))} | {_fmt(b.get(e['metric']))} | {verdict} |"
+        )
+    lines += ["", "## Details", ""]
+    for e in report["experiments"]:
+        lines.append(f"### {e['rule']} / {e['framework']}: {e['title']}")
+        lines.append("")
+        lines.append(f"- task: {e['task_description']}")
+        lines.append(f"- criterion: {e['criterion']}")
+        if "error" in e:
+            lines.append(f"- error: `{e['error']}`")
+        else:
+            for arm in ("guideline", "baseline"):
+                a = e[arm]
+                shown = ", ".join(
+                    f"{k} {_fmt(a.get(k))}"
+                    for k in (
+                        "val_acc",
+                        "val_loss",
+                        "val_balanced_acc",
+                        "val_ler",
+                        "gap",
+                        "diverged",
+                        "nan_events",
+                        "clip_rate",
+                        "decays",
+                    )
+                    if a.get(k) is not None
+                )
+                lines.append(f"- {arm}: {shown}; verdicts {', '.join(a['verdicts'])}")
+            lines.append(f"- outcome: {e['outcome']}")
+            if e.get("plot"):
+                lines.append(f"\n![{e['rule']} {e['framework']}]({e['plot']})")
+        lines.append("")
+    lines.append(f"Base recipe: `{json.dumps(report['base_recipe'])}`")
+    lines.append("")
+    return "\n".join(lines)
