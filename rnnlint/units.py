@@ -165,7 +165,9 @@ def build_units(modules: dict[str, ModuleInfo], load: Loader, finder: ModuleFind
         if path in entries:  # an imported module is analysed inside each unit that imports it
             # the entry runs as a script: its main-guarded code counts, that of imported modules does not
             entry = (
-                replace(mod, calls=sorted([*mod.calls, *mod.main_calls], key=lambda c: c.order)) if _runs_training(mod) else mod
+                replace(mod, calls=sorted([*mod.calls, *mod.main_calls], key=lambda c: c.order), includes_main=True)
+                if _runs_training(mod)
+                else mod
             )
             units.append(Unit(entry, [entry, *mods[1:]]))
     return units

@@ -123,7 +123,34 @@ class ModuleInfo:
     config_positions: list[tuple[int, int, int]] | None = None  # configs: generated line -> YAML (line, col, end)
     config_text: str | None = None  # configs: the YAML itself, for code frames and suppressions
     config_problems: list[Any] = field(default_factory=list)
+    includes_main: bool = False  # this view of the module runs as the script: its main-guarded calls count
+    _main_ids: frozenset[int] | None = None
     _parents: dict[int, ast.AST] | None = None
+    _arg_names: dict[str, list[tuple[CallSite, ast.AST]]] | None = None
+    _arg_self_attrs: dict[str, list[tuple[CallSite, ast.AST]]] | None = None
+
+    def counts(self, site: CallSite) -> bool:
+        """Does this call run in this view of the module (main-guarded calls only when it runs as the script)?"""
+        if self.includes_main or not self.main_calls:
+            return True
+        if self._main_ids is None:
+            self._main_ids = frozenset(id(c.node) for c in self.main_calls)
+        return id(site.node) not in self._main_ids
+
+    def argument_uses(self, attr: bool) -> dict[str, list[tuple[CallSite, ast.AST]]]:
+        """Name (or ``self.attr``) -> the calls whose arguments mention it, indexed once per module."""
+        if self._arg_names is None or self._arg_self_attrs is None:
+            names: dict[str, list[tuple[CallSite, ast.AST]]] = {}
+            attrs: dict[str, list[tuple[CallSite, ast.AST]]] = {}
+            for site in [*self.calls, *self.main_calls]:
+                for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
+                    for n in ast.walk(arg):
+                        if isinstance(n, ast.Name):
+                            names.setdefault(n.id, []).append((site, n))
+                        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
+                            attrs.setdefault(n.attr, []).append((site, n))
+            self._arg_names, self._arg_self_attrs = names, attrs
+        return self._arg_self_attrs if attr else self._arg_names
 
     def parents(self) -> dict[int, ast.AST]:
         """Child node id -> parent node, built once per module and shared by every unit."""

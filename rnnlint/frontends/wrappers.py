@@ -128,20 +128,14 @@ class WrapperFinder:
             name, is_attr = target.attr, True
         else:
             return
-        for site in mod.calls:
-            if not is_attr and site.scope is not scope:
+        for site, n in mod.argument_uses(is_attr).get(name, []):
+            if not mod.counts(site):
+                continue
+            if not is_attr and (site.scope is not scope or getattr(n, "lineno", 0) < stmt.lineno):
                 continue
             if is_attr and site.scope.cls != scope.cls:
                 continue
-            for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
-                for n in ast.walk(arg):
-                    hit = (
-                        isinstance(n, ast.Attribute) and n.attr == name and isinstance(n.value, ast.Name) and n.value.id == "self"
-                        if is_attr
-                        else isinstance(n, ast.Name) and n.id == name and n.lineno >= stmt.lineno
-                    )
-                    if hit:
-                        self._follow(n, mod, site.scope, out, hops + 1, seen)
+            self._follow(n, mod, site.scope, out, hops + 1, seen)
 
 
 def _slot(spec: ApiSpec, call: ast.Call, child: ast.AST) -> str | None:
