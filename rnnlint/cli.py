@@ -17,7 +17,7 @@ from typing import Any
 
 from rnnlint import __version__
 
-COMMANDS = ("check", "rules", "explain", "server")
+COMMANDS = ("check", "rules", "explain", "server", "clean")
 CHECK_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 
 
@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when diagnostics are found")
     check.add_argument("-o", "--output-file", type=Path, help="write the report to this file instead of stdout")
     check.add_argument("--statistics", action="store_true", help="print how many times each code was found, not each finding")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (they may change shapes or APIs)")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and write nothing")
+    check.add_argument("-j", "--jobs", type=int, default=None, help="processes to use (default: the number of cores)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--cache-dir", type=Path, help="where the cache lives (default: .rnnlint_cache)")
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--output-format", choices=("table", "json"), default="table")
@@ -67,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--isolated", action="store_true", help="ignore every config file")
     config.add_argument("--output-format", choices=("toml", "json"), default="toml")
 
+    clean = sub.add_parser("clean", help="remove the cache")
+    clean.add_argument("--cache-dir", type=Path, default=Path(".rnnlint_cache"))
     server = sub.add_parser("server", help="run the Language Server (LSP) on stdin/stdout for editors")
     server.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
     return parser
@@ -94,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
             return _config(args)
         if args.command == "server":
             return _server()
+        if args.command == "clean":
+            from rnnlint.runner import clean as clean_cache
+
+            removed = clean_cache(args.cache_dir)
+            sys.stdout.write(f"removed {removed} cache file{'s' if removed != 1 else ''} from {args.cache_dir}\n")
+            return 0
         return _check(args)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else 2
@@ -159,6 +173,7 @@ def _check(args: argparse.Namespace) -> int:
     from rnnlint.discovery import MissingPathError, discover
     from rnnlint.engine import Result, display_path
     from rnnlint.progress import linter_with_progress, progress_bar
+    from rnnlint.runner import lint_files
     from rnnlint.settings import ConfigError, ConfigFinder, Settings, enabled_here
 
     paths: list[Path] = args.paths or [Path(".")]
@@ -240,7 +255,12 @@ def _check(args: argparse.Namespace) -> int:
             for key, group_files in groups.items():
                 folder = key.parent if key is not None else Path.cwd()
                 roots = [folder] if folder == base else [folder, base]
-                part = linter_with_progress(settings_of(key), roots, bar).run(group_files, stdin if key == stdin_key else None)
+                own_stdin = stdin if key == stdin_key else None
+                if jobs > 1 or cache_dir is not None:
+                    part = lint_files(group_files, settings_of(key), roots, jobs, cache_dir, own_stdin)
+                    bar.advance(len(group_files))
+                else:
+                    part = linter_with_progress(settings_of(key), roots, bar).run(group_files, own_stdin)
                 result.files += part.files
                 result.sources.update(part.sources)
                 for d in part.diagnostics:
@@ -257,8 +277,20 @@ def _check(args: argparse.Namespace) -> int:
         result.diagnostics = kept
         return result
 
+    jobs = max(1, args.jobs if args.jobs is not None else os.cpu_count() or 1)
+    cache_dir = None if args.no_cache or stdin is not None else (args.cache_dir or base / ".rnnlint_cache")
     try:
-        result = lint()
+        showed_diff = False
+        if args.fix or args.diff or args.unsafe_fixes:
+            from rnnlint.fixcmd import fix_files
+
+            result, applied, showed_diff = fix_files(lint, args.unsafe_fixes, args.diff, sys.stderr, sys.stdout)
+            if args.diff:
+                return 1 if showed_diff else 0
+            if applied:
+                sys.stderr.write(f"rnnlint: fixed {applied} finding{'s' if applied != 1 else ''}\n")
+        else:
+            result = lint()
         failing = any(d.severity >= Severity.parse(settings_of(governing(d)).severity_threshold) for d in result.diagnostics)
     except ConfigError as exc:
         sys.stderr.write(f"rnnlint: {exc}\n")

@@ -51,6 +51,7 @@ def as_json(d: Diagnostic) -> dict[str, Any]:
         "end_line": d.loc.shown_end_line,
         "end_column": d.loc.end_col,
         "fix": _fix_json(d.fix),
+        "url": rule_url(d.code),
         **({"cell": d.loc.cell} if d.loc.cell is not None else {}),
     }
 

@@ -44,7 +44,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[
 def test_json_contract(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, items = run_json(capsys, str(bad))
     assert code == 1
-    keys = {"code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "fix"}
+    keys = {"code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "fix", "url"}
     assert items and all(set(i) == keys for i in items)
     by_code = {i["code"]: i for i in items}
     assert by_code["RNN101"]["line"] == 7 and by_code["RNN101"]["column"] == 20
@@ -171,3 +171,28 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
     p.write_text("import torch\n")
     proc = subprocess.run([sys.executable, "-m", "rnnlint", str(p)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "invalid TOML" in proc.stderr
+
+
+def test_fix_diff_and_cache_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "train.py"
+    target.write_text(BAD.replace("nn.RNN", "nn.LSTM").replace(", dropout=0.5", ", 2, dropout=0.5"))
+    before = target.read_text()
+    assert main([str(target), "--diff", "--isolated", "--no-cache"]) == 1
+    assert "+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=5.0)" in capsys.readouterr().out
+    assert target.read_text() == before
+    cache = tmp_path / "cache"
+    assert main([str(target), "--fix", "--isolated", "--cache-dir", str(cache), "--output-format", "json"]) == 1
+    out = capsys.readouterr()
+    assert "fixed 2 findings" in out.err and "clip_grad_norm_" in target.read_text()
+    assert not {"RNN201", "RNN301"} & {i["code"] for i in json.loads(out.out)}
+    assert main([str(target), "--diff", "--isolated", "--cache-dir", str(cache)]) == 0  # nothing left to fix
+    assert any(cache.rglob("*.json")) and (cache / ".gitignore").read_text().strip().endswith("*")
+    assert main(["clean", "--cache-dir", str(cache)]) == 0 and not cache.exists()
+
+
+def test_jobs_give_the_same_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for i in range(45):
+        (tmp_path / f"t{i}.py").write_text(BAD)
+    one = run_json(capsys, str(tmp_path), "--jobs", "1", "--no-cache")
+    two = run_json(capsys, str(tmp_path), "--jobs", "2", "--no-cache")
+    assert one == two and len(one[1]) >= 45
