@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +21,32 @@ from rnnlint.frontends.source import SourceError
 from rnnlint.settings import Settings
 from rnnlint.suppress import Suppressions, scan
 from rnnlint.units import RELEVANT, ModuleFinder, build_units, local_import_names
+
+UNIT_TIME_LIMIT = 60.0  # seconds for one training unit; past it the unit is reported as RNN001 and skipped
+
+
+class TimeLimitExceeded(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt a block after ``seconds`` (main thread on POSIX; elsewhere no limit)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -91,9 +121,15 @@ class Linter:
                 modules[info.path] = info
         context = self._importers(modules) if self.context_importers else {}
         for unit in build_units({**modules, **context}, self._load, self.finder):
-            resolver = Resolver(unit.modules, self.finder)
-            facts = build_unit_facts(unit.modules, unit.entry.display, resolver)
-            found = run_checks(facts, self.settings)
+            try:
+                with time_limit(UNIT_TIME_LIMIT):
+                    resolver = Resolver(unit.modules, self.finder)
+                    facts = build_unit_facts(unit.modules, unit.entry.display, resolver)
+                    found = run_checks(facts, self.settings)
+            except (TimeLimitExceeded, RecursionError) as exc:
+                why = f"took longer than {UNIT_TIME_LIMIT:g} s" if isinstance(exc, TimeLimitExceeded) else "nested too deeply"
+                self._syntax(unit.entry.display, SourceError(f"analysis of this training unit {why} and was stopped"))
+                continue
             shown_only = {m.display for m in context.values()}
             self.result.diagnostics.extend(d for d in found if d.loc.path not in shown_only)
         self._finish()

@@ -1,0 +1,22 @@
+"""A training unit that takes too long is reported and skipped; the rest of the run goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rnnlint.engine as engine
+from rnnlint.settings import Settings
+
+
+def test_unit_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text("import torch\n" + "".join(f"x{i} = torch.nn.LSTM(10, {i})\n" for i in range(4000)))
+    normal = tmp_path / "train.py"
+    normal.write_text("import torch.nn as nn\nrnn = nn.LSTM(8, 4096, 2, dropout=0.5)\n")
+    monkeypatch.setattr(engine, "UNIT_TIME_LIMIT", 0.05)
+    found = engine.Linter(Settings(), [tmp_path]).run([slow, normal]).diagnostics
+    stopped = [d for d in found if d.code == "RNN001"]
+    assert len(stopped) == 1 and stopped[0].loc.path.endswith("slow.py") and "longer than 0.05 s" in stopped[0].message
+    assert any(d.code == "RNN104" and d.loc.path.endswith("train.py") for d in found)
