@@ -18,6 +18,7 @@ from typing import Any
 from rnnlint import __version__
 
 COMMANDS = ("check", "rules", "explain", "server", "clean")
+REFERENCE_COMMANDS = ("train", "verify", "overfit")  # the reference trainers (extras torch / tensorflow)
 CHECK_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 
 
@@ -88,6 +89,13 @@ def _is_config_command(args: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnnlint`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in REFERENCE_COMMANDS:
+        from rnnlint.reference.cli import main as reference_main
+
+        try:
+            return reference_main(args_list)
+        except SystemExit as exc:
+            return int(exc.code) if isinstance(exc.code, int) else 2
     if not args_list or (
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version") and not _is_config_command(args_list)
     ):

@@ -196,3 +196,9 @@ def test_jobs_give_the_same_findings(tmp_path: Path, capsys: pytest.CaptureFixtu
     one = run_json(capsys, str(tmp_path), "--jobs", "1", "--no-cache")
     two = run_json(capsys, str(tmp_path), "--jobs", "2", "--no-cache")
     assert one == two and len(one[1]) >= 45
+
+
+def test_reference_commands_are_delegated(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--help"]) == 0
+    assert "--quick" in capsys.readouterr().out
+    assert main(["train"]) == 2  # the reference CLI's own usage error
