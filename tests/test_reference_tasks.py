@@ -145,3 +145,18 @@ def test_missing_framework_is_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: py
     assert main(["verify", "--quick", "--framework", "torch", "--output-dir", "x"]) == 2
     assert main(["train", "r.yaml", "--framework", "tensorflow", "--output-dir", "x"]) == 2
     assert "not installed" in capsys.readouterr().err
+
+
+def test_outcome_needs_an_arm_above_chance() -> None:
+    from rnnlint.reference.verify import _outcome, experiments
+
+    by_rule = {e.rule: e for e in experiments(True)}
+    lstm = by_rule["RNN101"]  # val_acc, higher is better, chance 0.25
+    assert _outcome(lstm, {"val_acc": 0.9}, {"val_acc": 0.3}) == "supports"
+    assert _outcome(lstm, {"val_acc": 0.27}, {"val_acc": 0.24}).startswith("inconclusive")
+    assert _outcome(lstm, {"val_acc": 0.5}, {"val_acc": 0.7}) == "does not support"
+    clip = by_rule["RNN201"]  # divergence rate first, then validation loss
+    assert _outcome(clip, {"diverged": 0.0, "val_loss": 1.0}, {"diverged": 1.0, "val_loss": None}) == "supports"
+    assert _outcome(clip, {"diverged": 0.0, "val_loss": 1.4}, {"diverged": 0.0, "val_loss": 1.4}) == "no difference"
+    ctc = by_rule["RNN303"]  # label error rate, lower is better, chance 1.0
+    assert _outcome(ctc, {"val_ler": 1.0}, {"val_ler": 0.55}) == "does not support"

@@ -29,6 +29,7 @@ from rnnlint.reference import curves
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, run, set_threads
 from rnnlint.reference.tasks import TASKS, TaskData
 
+CHANCE_MARGIN = 0.05
 QUICK_SEEDS = (0,)
 FULL_SEEDS = (0, 1, 2)
 SUMMARY_KEYS = (
@@ -101,6 +102,7 @@ class Experiment:
     higher_is_better: bool
     criterion: str
     decide: Callable[[dict[str, Any], dict[str, Any]], bool]
+    chance: float | None = None  # the metric's value at chance; an arm within CHANCE_MARGIN of it learned nothing
 
 
 def _mean(values: Sequence[Any]) -> float | None:
@@ -147,6 +149,7 @@ def experiments(quick: bool) -> list[Experiment]:
             True,
             "final validation accuracy higher with LSTM",
             _better("val_acc", True),
+            chance=0.25,
         ),
         Experiment(
             "RNN102",
@@ -161,6 +164,7 @@ def experiments(quick: bool) -> list[Experiment]:
             True,
             "final validation token accuracy higher when bidirectional",
             _better("val_acc", True),
+            chance=0.25,
         ),
         Experiment(
             "RNN201",
@@ -213,6 +217,7 @@ def experiments(quick: bool) -> list[Experiment]:
             False,
             "final validation label error rate (greedy decode) lower with CTC",
             _better("val_ler", False),
+            chance=1.0,
         ),
         Experiment(
             "RNN105/RNN107",
@@ -242,6 +247,7 @@ def experiments(quick: bool) -> list[Experiment]:
             True,
             "final validation balanced accuracy higher with balanced batches",
             _better("val_balanced_acc", True),
+            chance=0.5,
         ),
     ]
 
@@ -298,13 +304,14 @@ def run_experiment(framework: str, index: int, quick: bool, output_dir: str, thr
         "seeds": list(seeds),
         "metric": exp.metric,
         "higher_is_better": exp.higher_is_better,
-        "criterion": exp.criterion,
+        "criterion": exp.criterion
+        + ("" if exp.chance is None else f" (and not both arms within {CHANCE_MARGIN} of chance, {exp.chance})"),
     }
     try:
         g = _arm(exp, "guideline", framework, quick, seeds, out)
         b = _arm(exp, "baseline", framework, quick, seeds, out)
-        entry["supports_guideline"] = exp.decide(g, b)
-        entry["outcome"] = _outcome(exp, g, b, entry["supports_guideline"])
+        entry["outcome"] = _outcome(exp, g, b)
+        entry["supports_guideline"] = entry["outcome"] == "supports"
         entry["plot"] = _plot(out, framework, exp, g, b)
         g.pop("history_seed0")
         b.pop("history_seed0")
@@ -322,8 +329,16 @@ def run_experiment(framework: str, index: int, quick: bool, output_dir: str, thr
     return entry
 
 
-def _outcome(exp: Experiment, g: dict[str, Any], b: dict[str, Any], supports: bool) -> str:
-    if supports:
+def _at_chance(exp: Experiment, arm: dict[str, Any]) -> bool:
+    value = arm.get(exp.metric)
+    return exp.chance is not None and (value is None or abs(value - exp.chance) < CHANCE_MARGIN)
+
+
+def _outcome(exp: Experiment, g: dict[str, Any], b: dict[str, Any]) -> str:
+    """The criterion decides, unless both arms stayed at chance: then nothing was shown either way."""
+    if _at_chance(exp, g) and _at_chance(exp, b):
+        return "inconclusive: neither arm learned the task"
+    if exp.decide(g, b):
         return "supports"
     if g.get(exp.metric) == b.get(exp.metric):
         return "no difference"
@@ -488,6 +503,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                         "diverged",
                         "nan_events",
                         "clip_rate",
+                        "max_grad_norm",
                         "decays",
                     )
                     if a.get(k) is not None
