@@ -141,7 +141,6 @@ class Scorer:
 
     def __init__(self, data: TaskData, loss: str, blank: int) -> None:
         self.kind = data.kind
-        self.num_classes = data.num_classes
         self.symbol_of: Any = np.zeros(data.num_classes, np.int64)  # output index -> label symbol (0 = none)
         if data.kind == "ctc" and loss == "ctc":
             nonblank = [i for i in range(data.num_classes) if i != blank]
@@ -163,8 +162,9 @@ class Scorer:
             self.preds.append(pred)
             self.golds.append(ref.y)
         elif self.kind == "tagging":
-            mask = ref.y >= 0
-            self.correct += float((pred == ref.y)[mask].sum())
+            gold = ref.y[:, : pred.shape[1]]  # the batch may be trimmed to its longest sequence
+            mask = gold >= 0
+            self.correct += float((pred == gold)[mask].sum())
             self.total += float(mask.sum())
         else:
             for i in range(pred.shape[0]):
