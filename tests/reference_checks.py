@@ -137,6 +137,21 @@ class ReferenceChecks:
         metrics = run(make_plan(cfg, unaligned(n=32, n_val=16, symbols=4)), self.framework, tmp_path, progress=False)
         assert math.isfinite(metrics["train_loss"])
 
+    def test_padded_token_tagging_from_npz(self, tmp_path: Path) -> None:
+        rng = np.random.default_rng(0)
+        lengths = rng.integers(3, 9, 40)
+        x = np.zeros((40, 8), np.int64)
+        y = np.full((40, 8), -1, np.int64)
+        for i, n in enumerate(lengths):
+            x[i, :n] = rng.integers(1, 10, n)
+            y[i, :n] = x[i, :n] % 3
+        np.savez(tmp_path / "tags.npz", x=x, y=y, x_len=lengths)
+        recipe = tiny(train={"epochs": 1, "validation_split": 0.25}).model_dump(mode="json")
+        recipe["data"] = {"task": "tagging", "path": "tags.npz"}
+        (tmp_path / "tags.yaml").write_text(yaml.safe_dump(recipe))
+        metrics = train(tmp_path / "tags.yaml", self.framework, tmp_path / "out", progress=False)
+        assert math.isfinite(metrics["val_loss"]) and 0.0 <= metrics["val_acc"] <= 1.0
+
     def test_oversampling_trains_on_balanced_batches(self, tmp_path: Path) -> None:
         data = imbalanced(n=128, n_val=64, positive_rate=0.1)
         cfg = tiny(train={"balance": "oversample", "batch_size": 16, "epochs": 1})
