@@ -156,9 +156,20 @@ class ModuleInfo:
         """Child node id -> parent node, built once per module and shared by every unit."""
         if self._parents is None:
             table: dict[int, ast.AST] = {}
-            for node in ast.walk(self.tree):
-                for child in ast.iter_child_nodes(node):
-                    table[id(child)] = node
+            stack: list[ast.AST] = [self.tree]
+            ast_type = ast.AST
+            while stack:  # one hand-written pass: ast.walk + iter_child_nodes would read every field twice
+                node = stack.pop()
+                for name in node._fields:
+                    value = getattr(node, name, None)
+                    if isinstance(value, list):
+                        for child in value:
+                            if isinstance(child, ast_type):
+                                table[id(child)] = node
+                                stack.append(child)
+                    elif isinstance(value, ast_type):
+                        table[id(value)] = node
+                        stack.append(value)
             self._parents = table
         return self._parents
 
