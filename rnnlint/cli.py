@@ -411,7 +411,7 @@ def _rules(fmt: str) -> int:
                 "guideline": r.guideline,
                 "fix": r.fix,
                 "summary": r.summary,
-                "implemented": r.code in REGISTRY or r.code == "RNN001",
+                "implemented": r.code in REGISTRY or r.code in ("RNN001", "RNN002", "RNN003"),
             }
             for r in rules
         ]
