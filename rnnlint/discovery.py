@@ -74,6 +74,10 @@ def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = 
     for target in targets:
         if not target.exists() and not target.is_symlink():
             raise MissingPathError(str(target))
+        try:  # issue 7: resolve() raised RuntimeError (an internal error) on a symlink loop given as a path (Python < 3.13)
+            target.resolve()
+        except (OSError, RuntimeError):
+            raise MissingPathError(f"{target} (a symlink loop)") from None
         if target.is_file():
             resolved = target.resolve()
             if resolved not in seen:

@@ -17,7 +17,7 @@ from rnnlint.diagnostics import Diagnostic, Loc, Severity
 from rnnlint.frontends.pyfacts import build_unit_facts
 from rnnlint.frontends.pyindex import CONFIG_SUFFIXES, ModuleInfo, parse_module
 from rnnlint.frontends.resolve import Resolver
-from rnnlint.frontends.source import SourceError
+from rnnlint.frontends.source import SourceError, read_regular
 from rnnlint.settings import Settings
 from rnnlint.suppress import Suppressions, scan
 from rnnlint.units import RELEVANT, ModuleFinder, build_units, local_import_names
@@ -82,7 +82,7 @@ class Linter:
         shown = display or display_path(path)
         if data is None:
             try:
-                data = path.read_bytes()
+                data = read_regular(path)  # issue 7: a FIFO must not block the run
             except OSError as exc:
                 err = SourceError(f"cannot read file: {exc.strerror or exc}")
                 self.loaded[key] = err
@@ -108,7 +108,7 @@ class Linter:
             from_stdin = data is not None
             if data is None:
                 try:
-                    data = path.read_bytes()
+                    data = read_regular(path)  # issue 7: a FIFO must not block the run
                 except OSError as exc:
                     self._syntax(display or display_path(path), SourceError(f"cannot read file: {exc.strerror or exc}"))
                     continue
@@ -159,11 +159,14 @@ class Linter:
             except OSError:
                 continue
             for sibling in siblings:
-                key = str(sibling.resolve())
+                try:  # issue 7: a looping symlink beside the module made resolve() raise RuntimeError (Python < 3.13)
+                    key = str(sibling.resolve())
+                except (OSError, RuntimeError):
+                    continue
                 if key in modules or key in found or key == info.path:
                     continue
                 try:
-                    data = sibling.read_bytes()
+                    data = read_regular(sibling)  # issue 7: a FIFO must not block the run
                 except OSError:
                     continue
                 if pattern.search(data) and self.finder.find(sibling.resolve(), here.stem, 0) == info.path:
@@ -184,7 +187,7 @@ class Linter:
                 continue
             self._scanning.add(hit)
             try:
-                if self._relevant(Path(hit), Path(hit).read_bytes(), depth + 1):
+                if self._relevant(Path(hit), read_regular(hit), depth + 1):  # issue 7: a FIFO must not block the run
                     return True
             except OSError:
                 continue

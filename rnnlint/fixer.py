@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
+from rnnlint.frontends.source import python_lines
 
 
 @dataclass
@@ -107,7 +108,7 @@ def _decode(data: bytes) -> tuple[str, str, bytes]:
 
 def _line_starts(text: str) -> list[int]:
     starts, pos = [0], 0
-    for line in text.splitlines(keepends=True):
+    for line in python_lines(text, keepends=True):  # issue 7: ast's line numbers, not str.splitlines()'s
         pos += len(line)
         starts.append(pos)
     return starts

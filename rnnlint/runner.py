@@ -24,6 +24,7 @@ from rnnlint import __version__
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result
 from rnnlint.frontends import config_values
+from rnnlint.frontends.source import read_regular
 from rnnlint.settings import Settings
 from rnnlint.units import RELEVANT, ModuleFinder, local_import_names
 
@@ -119,7 +120,7 @@ def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
         key = str(f.resolve())
         index[key] = f
         try:
-            data[key] = f.read_bytes()
+            data[key] = read_regular(f)  # issue 7: a FIFO must not block the run
         except OSError:
             data[key] = b""
     parent = {k: k for k in index}
@@ -146,7 +147,7 @@ def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
 
 def _digest_file(path: str) -> str:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return hashlib.sha256(read_regular(path)).hexdigest()  # issue 7: a FIFO must not block the run
     except OSError:
         return "missing"
 
@@ -156,7 +157,9 @@ class _Cache:
 
     def __init__(self, folder: Path, settings: Settings) -> None:
         self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
-        self.salt = hashlib.sha256(f"{__version__}:{settings.model_dump_json()}".encode()).hexdigest()
+        # issue 7: cached findings name paths relative to the working directory, so it is part of the key; without it a
+        # run from another folder reported stale paths and --fix edited whatever file they named there.
+        self.salt = hashlib.sha256(f"{__version__}:{os.getcwd()}:{settings.model_dump_json()}".encode()).hexdigest()
 
     def _key(self, group: Group) -> str:
         h = hashlib.sha256(self.salt.encode())
@@ -168,7 +171,7 @@ class _Cache:
     def get(self, group: Group) -> Result | None:
         path = self.folder / f"{self._key(group)}.json"
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = json.loads(read_regular(path).decode("utf-8"))  # issue 7: a FIFO or device as an entry hung the run
             if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
                 return None
             if any(_digest_file(dep) != digest for dep, digest in entry["deps"].items()):

@@ -88,7 +88,10 @@ class ConfigValues:
 
 def _locate(name: str, opener: str) -> Path | None:
     for base in (Path(opener).parent, Path.cwd()):
-        candidate = (base / name).resolve()
+        try:  # issue 7: a config that is a looping symlink made resolve() raise RuntimeError (Python < 3.13)
+            candidate = (base / name).resolve()
+        except (OSError, RuntimeError):
+            continue
         if candidate.is_file():
             return candidate
     return None

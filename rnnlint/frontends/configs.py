@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from rnnlint.config_schema import SECTIONS, TrainingConfig
-from rnnlint.frontends.source import SourceError
+from rnnlint.frontends.source import SourceError, read_regular
 from rnnlint.frontends.yamlnodes import YamlDoc, YMap, YNode, YScalar, YSeq, load, to_python
 
 UNKNOWN = "__unknown__"
@@ -517,7 +517,8 @@ def _composition_roots(path: str | None) -> list[YMap]:
     for folder in (here.parent, here.parent.parent):
         for candidate in sorted(folder.glob("*.yaml"))[:10]:
             try:
-                doc = load(candidate.read_bytes()) if candidate.stat().st_size < 200_000 else None
+                # issue 7: read_regular, so that a FIFO named *.yaml up here cannot block the run
+                doc = load(read_regular(candidate)) if candidate.stat().st_size < 200_000 else None
             except OSError:
                 continue
             if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:

@@ -20,7 +20,7 @@ from typing import Any
 from rnnlint.diagnostics import Loc
 from rnnlint.frontends.configs import Translation, translate
 from rnnlint.frontends.notebook import read_notebook
-from rnnlint.frontends.source import SourceError, char_col, decode
+from rnnlint.frontends.source import SourceError, char_col, decode, python_lines
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -241,7 +241,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
         return SourceError(f"SyntaxError: {exc.msg}", line, (exc.offset or 0) or 1)
     except (ValueError, MemoryError, RecursionError) as exc:
         return SourceError(f"cannot parse: {exc.__class__.__name__}: {exc}")
-    lines = text.splitlines()
+    lines = python_lines(text)  # issue 7: ast's line numbers, not str.splitlines()'s
     info = ModuleInfo(path, display, text, lines, tree, Scope("", tree))
     info.cells = cells
     if config is not None:
