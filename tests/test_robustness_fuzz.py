@@ -154,3 +154,36 @@ print([(d.code, d.message) for d in Linter(Settings(), [root]).run([target]).dia
     assert done.returncode == 0, done.stderr
     if where == "linted":
         assert "not a regular file" in done.stdout
+
+
+# Found by the long fuzz run (benchmarks/fuzz.py --cases 10000 --seed 7: ctc_phonemes/train.py cut short), reduced.
+
+STEP_IN_A_DEFAULT_DISABLED_BRANCH = """\
+import torch
+import torch.nn as nn
+
+
+def run_epoch(model, loader, optimizer=None):
+    training = optimizer is not None
+    for x in loader:
+        loss = model(x)[0].sum()
+        if training:
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+
+
+model = nn.LSTM(8, 256, 2, dropout=0.5)
+optimizer = torch.optim.Adam(model.parameters())
+"""
+
+
+def test_regression_fixing_converges_when_the_step_sits_in_a_branch_a_default_disables(tmp_path: Path) -> None:
+    target = tmp_path / "train.py"
+    target.write_text(STEP_IN_A_DEFAULT_DISABLED_BRANCH)
+    lint = lambda: Linter(Settings(), [tmp_path]).run([target])  # noqa: E731
+    first = fixer.plan(lint().diagnostics, unsafe=True)
+    fixer.write(first)
+    second = fixer.plan(lint().diagnostics, unsafe=True)
+    assert second.files == [], "a second plan changes the file again: fixing does not converge"
