@@ -85,6 +85,7 @@ def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = 
                 yield target
             continue
         ignores = _parent_gitignores(target.resolve()) if respect_gitignore else []
+        seen.add(target.resolve())  # a link back to the walked folder is a loop, not more files
         yield from _walk(target, excluded, ignores, respect_gitignore, seen)
 
 

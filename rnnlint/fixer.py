@@ -144,6 +144,7 @@ def write(outcome: Outcome) -> Outcome:
     for f in outcome.files:
         target = Path(f.path)
         try:
+            target = target.resolve()  # fix the file a symlink points to; the link stays a link
             if target.read_bytes() != f.original:
                 done.dropped.append((f.path, "changed on disk while rnnlint ran; not overwritten"))
                 continue
@@ -163,9 +164,9 @@ def _atomic_write(target: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, stat.st_mode & 0o7777)
-        with contextlib.suppress(OSError):  # only root may give a file away
+        with contextlib.suppress(OSError):  # only root may give a file away; chown first, it clears set-id bits
             os.chown(tmp, stat.st_uid, stat.st_gid)
+        os.chmod(tmp, stat.st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -47,14 +47,7 @@ def _sentiment(folder: Path) -> Path:
     return target
 
 
-SETID_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="fixer._atomic_write calls chmod before chown, and chown clears the set-user/group-ID bits (Linux does so for "
-    "root too): chown first, then chmod, would keep them (left to the fixer's owners)",
-)
-
-
-@pytest.mark.parametrize("mode", [0o600, 0o644, 0o664, 0o750, 0o755, 0o444, 0o1755, pytest.param(0o2755, marks=SETID_XFAIL), pytest.param(0o4755, marks=SETID_XFAIL)])
+@pytest.mark.parametrize("mode", [0o600, 0o644, 0o664, 0o750, 0o755, 0o444, 0o1755, 0o2755, 0o4755])
 def test_modes_are_kept(tmp_path: Path, mode: int) -> None:
     target = _sentiment(tmp_path)
     target.chmod(mode)
@@ -160,11 +153,6 @@ def test_a_read_only_folder_is_reported_and_left_alone(tmp_path: Path) -> None:
     assert applied == 0 and target.read_bytes() == before and "cannot write" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fixer._atomic_write renames over the link itself: the symlink becomes a regular file holding the fixed text "
-    "and the file it pointed to is not fixed; writing to the link's resolved target would keep both (left to the fixer's owners)",
-)
 def test_a_symlinked_script_stays_a_link_and_its_target_is_fixed(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     real = _sentiment(tmp_path / "real")

@@ -297,11 +297,6 @@ def test_explicit_symlink_loop_argument_is_a_missing_path(tmp_path: Path) -> Non
     assert done.returncode == 2 and "path not found: a.py (a symlink loop)" in done.stderr and "internal error" not in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery does not mark the walked root as seen, so a link back to it is walked once more and later files "
-    "are reported under the link's path (loops/up/...); a one-line fix in discovery.discover, left to the engine's owners",
-)
 def test_a_link_back_to_the_walked_root_does_not_rename_files(tmp_path: Path) -> None:
     (tmp_path / "loops").mkdir()
     (tmp_path / "loops" / "up").symlink_to("..", target_is_directory=True)

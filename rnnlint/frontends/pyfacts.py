@@ -584,7 +584,7 @@ class _Builder:
 
     # -- training steps ------------------------------------------------------------------
     def _training(self) -> None:
-        TrainingSteps(self.modules, self.resolver, self.wrappers, self.facts).run()
+        TrainingSteps(self.modules, self.resolver, self.wrappers, self.facts, self._dead).run()
         self._lightning()
         self._keras_fit()
         self._foreign_clips()

@@ -11,7 +11,7 @@ tells whether clipping can act (RNN202).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rnnlint import knowledge
@@ -41,8 +41,16 @@ class Event:
 
 
 class TrainingSteps:
-    def __init__(self, modules: list[ModuleInfo], resolver: Resolver, wrappers: WrapperFinder, facts: UnitFacts) -> None:
+    def __init__(
+        self,
+        modules: list[ModuleInfo],
+        resolver: Resolver,
+        wrappers: WrapperFinder,
+        facts: UnitFacts,
+        dead: Callable[[CallSite, ModuleInfo], bool] | None = None,
+    ) -> None:
         self.modules, self.resolver, self.wrappers, self.facts = modules, resolver, wrappers, facts
+        self.dead = dead or (lambda site, mod: False)  # calls in branches that never run are no events either
 
     def run(self) -> None:
         optimizers = {o.target for o in self.facts.optimizers if o.target}
@@ -51,6 +59,8 @@ class TrainingSteps:
         raw: dict[tuple[str, str], list[Event]] = {}
         for mod in self.modules:
             for site in mod.calls:
+                if self.dead(site, mod):
+                    continue
                 ev = self._event(site, mod, optimizers, schedulers, clip_at)
                 if ev is not None:
                     ev.scope_key = site.scope.key
