@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ def plot_run(path: Path, rows: Sequence[dict[str, Any]], title: str) -> Path | N
         ax.set_xlabel("epoch")
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.suptitle(title)
+    fig.suptitle(textwrap.fill(title, 90), fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
@@ -138,7 +139,7 @@ def plot_pair(path: Path, curves: dict[str, Sequence[dict[str, Any]]], key: str,
         ax.plot([r["epoch"] for r in rows], ys, marker="o", markersize=3, label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key)
-    ax.set_title(title)
+    ax.set_title(textwrap.fill(title, 60), fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

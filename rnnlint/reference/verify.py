@@ -454,7 +454,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.2e}" if 0 < abs(value) < 0.01 else f"{value:.3f}"
     return str(value)
 
 
