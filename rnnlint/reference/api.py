@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from rnnlint.config_schema import TrainingConfig
+from rnnlint.reference.curves import jsonable
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, overfit_check, run
 from rnnlint.reference.tasks import TASK_KINDS, TaskData, TaskError, load_npz, make_task, with_classes
 
@@ -52,16 +52,6 @@ def _check_framework(framework: str) -> None:
         raise ValueError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORKS)}")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def train(
     config_path: str | Path,
     framework: str,
@@ -86,7 +76,7 @@ def train(
     if check is not None:
         metrics["overfit_check"] = check
     metrics["config"] = str(config_path)
-    (out / "metrics.json").write_text(json.dumps(_jsonable(metrics), indent=2) + "\n")
+    (out / "metrics.json").write_text(json.dumps(jsonable(metrics), indent=2) + "\n")
     return metrics
 
 

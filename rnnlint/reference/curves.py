@@ -46,6 +46,17 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def jsonable(value: Any) -> Any:
+    """Non-finite floats become null, so that the JSON is valid; containers are walked."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as fh:
         return list(csv.DictReader(fh))

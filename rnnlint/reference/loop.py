@@ -337,10 +337,6 @@ def _progress(enabled: bool, total: int, title: str) -> Any:
     return progress
 
 
-def _finite(value: float) -> bool:
-    return math.isfinite(value)
-
-
 def run(
     plan: Plan,
     framework: str,
@@ -380,7 +376,7 @@ def run(
                 out = backend.train_step(batch)
                 if bar is not None:
                     bar.advance(bar.task_ids[0])
-                if not (_finite(out.loss) and _finite(out.grad_norm)):
+                if not (math.isfinite(out.loss) and math.isfinite(out.grad_norm)):
                     nan_events += 1
                     epoch_nan += 1
                     consecutive_nan += 1
@@ -430,7 +426,7 @@ def run(
             if diverged is not None:
                 break
             monitored = row.get("val_loss", row["train_loss"])
-            if _finite(monitored):
+            if math.isfinite(monitored):
                 good_state = backend.snapshot()
                 lr = schedule.after_epoch(epoch, lr, monitored)
                 backend.set_lr(lr)
@@ -460,7 +456,7 @@ def run(
 def _summary(plan: Plan, framework: str, backend: Backend, rows: list[dict[str, Any]], diverged: str | None) -> dict[str, Any]:
     last = rows[-1] if rows else {}
     vals = [r["val_acc"] for r in rows if r.get("val_acc") is not None]
-    val_losses = [r["val_loss"] for r in rows if r.get("val_loss") is not None and _finite(r["val_loss"])]
+    val_losses = [r["val_loss"] for r in rows if r.get("val_loss") is not None and math.isfinite(r["val_loss"])]
     metrics: dict[str, Any] = {
         "framework": framework,
         "device": backend.device,
@@ -536,10 +532,10 @@ def overfit_check(
     for _ in range(max_steps):
         out = backend.train_step(batch)
         losses.append(out.loss)
-        if not _finite(out.loss) or out.loss < collapse * losses[0]:
+        if not math.isfinite(out.loss) or out.loss < collapse * losses[0]:
             break
     final = losses[-1]
-    collapsed = _finite(final) and final < collapse * losses[0]
+    collapsed = math.isfinite(final) and final < collapse * losses[0]
     return {
         "framework": framework,
         "samples": len(few),

@@ -273,15 +273,11 @@ def _arm(exp: Experiment, arm: str, framework: str, quick: bool, seeds: Sequence
         else:
             summary[key] = _mean([r.get(key) for r in runs])
     summary["verdicts"] = [r["verdict"] for r in runs]
-    summary["per_seed"] = [{"seed": s, **{k: _clean(r.get(k)) for k in SUMMARY_KEYS}} for s, r in zip(seeds, runs, strict=True)]
+    summary["per_seed"] = [
+        {"seed": s, **{k: curves.jsonable(r.get(k)) for k in SUMMARY_KEYS}} for s, r in zip(seeds, runs, strict=True)
+    ]
     summary["history_seed0"] = runs[0]["history"]
     return summary
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def run_experiment(framework: str, index: int, quick: bool, output_dir: str, threads: int = 1) -> dict[str, Any]:
@@ -436,18 +432,10 @@ def verify(
         "experiments": entries,
         "fix_checks": [],
     }
-    (out / "report.json").write_text(json.dumps(_clean_all(report), indent=2) + "\n")
+    (out / "report.json").write_text(json.dumps(curves.jsonable(report), indent=2) + "\n")
     (out / "report.md").write_text(render_markdown(report))
     print(f"rnnlint verify: wrote {out / 'report.json'} and {out / 'report.md'} in {report['wall_s']:.1f}s")
     return 1 if any("error" in e for e in report["experiments"]) else 0
-
-
-def _clean_all(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clean_all(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean_all(v) for v in value]
-    return _clean(value)
 
 
 def _fmt(value: Any) -> str:
