@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.engine import Linter
@@ -30,3 +31,34 @@ def codes(diags: list[Diagnostic], code: str | None = None) -> list[str]:
 def lint(tmp: Path, source: str, **kw: object) -> list[Diagnostic]:
     """Lint one script named train.py."""
     return lint_files(tmp, {"train.py": source}, **kw)  # type: ignore[arg-type]
+
+
+# Strict variants for the per-rule tests: a snippet that does not parse fails instead of passing a silent check.
+def strict_lint(tmp: Path, source: str, **kw: Any) -> list[Diagnostic]:
+    """helpers.lint, but a snippet that does not parse fails the test instead of passing a silent check."""
+    diags = lint(tmp, source, **kw)
+    assert "RNN001" not in codes(diags), [d.message for d in diags if d.code == "RNN001"]
+    return diags
+
+
+def strict_lint_files(tmp: Path, files: dict[str, str], **kw: Any) -> list[Diagnostic]:
+    diags = lint_files(tmp, files, **kw)
+    assert "RNN001" not in codes(diags), [d.message for d in diags if d.code == "RNN001"]
+    return diags
+
+
+def line_of(source: str, needle: str, nth: int = 1) -> int:
+    """1-based line of the ``nth`` line of ``source`` (dedented as the helpers write it) containing ``needle``."""
+    hits = [i for i, text in enumerate(textwrap.dedent(source).splitlines(), 1) if needle in text]
+    assert len(hits) >= nth, f"{needle!r} not found {nth} time(s)"
+    return hits[nth - 1]
+
+
+def lines(diags: list[Diagnostic], code: str) -> list[int]:
+    return [d.loc.line for d in diags if d.code == code]
+
+
+def only(diags: list[Diagnostic], code: str) -> Diagnostic:
+    found = [d for d in diags if d.code == code]
+    assert len(found) == 1, [(d.code, d.loc.line, d.message) for d in diags]
+    return found[0]

@@ -4,50 +4,19 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from helpers import codes
-from helpers import lint as _lint
-from helpers import lint_files as _lint_files
+from helpers import codes, line_of, lines, only
+from helpers import strict_lint as lint
+from helpers import strict_lint_files as lint_files
 
 from rnnlint.diagnostics import Diagnostic, Severity
 from rnnlint.settings import Settings
 
 
-def lint(tmp: Path, source: str, **kw: Any) -> list[Diagnostic]:
-    """helpers.lint, but a snippet that does not parse fails the test instead of passing a silent check."""
-    diags = _lint(tmp, source, **kw)
-    assert "RNN001" not in codes(diags), [d.message for d in diags if d.code == "RNN001"]
-    return diags
-
-
-def lint_files(tmp: Path, files: dict[str, str], **kw: Any) -> list[Diagnostic]:
-    diags = _lint_files(tmp, files, **kw)
-    assert "RNN001" not in codes(diags), [d.message for d in diags if d.code == "RNN001"]
-    return diags
-
-
-def line_of(source: str, needle: str, nth: int = 1) -> int:
-    """1-based line of the ``nth`` line of ``source`` (dedented as the helpers write it) containing ``needle``."""
-    hits = [i for i, text in enumerate(textwrap.dedent(source).splitlines(), 1) if needle in text]
-    assert len(hits) >= nth, f"{needle!r} not found {nth} time(s)"
-    return hits[nth - 1]
-
-
 def where(diags: list[Diagnostic], code: str) -> list[tuple[str, int]]:
     """(file name, line) of every ``code`` diagnostic, in report order."""
     return [(Path(d.loc.path).name, d.loc.line) for d in diags if d.code == code]
-
-
-def lines(diags: list[Diagnostic], code: str) -> list[int]:
-    return [d.loc.line for d in diags if d.code == code]
-
-
-def only(diags: list[Diagnostic], code: str) -> Diagnostic:
-    found = [d for d in diags if d.code == code]
-    assert len(found) == 1, [(d.code, d.loc.line, d.message) for d in diags]
-    return found[0]
 
 
 # A complete training script skeleton around a model definition, with clipping, decay,
