@@ -59,10 +59,11 @@ def plan(diagnostics: list[Diagnostic], unsafe: bool) -> Outcome:
             outcome.dropped.append((path, f"cannot read: {exc.strerror or exc}"))
             continue
         fixed, applied = _apply(original, diags)
+        if applied and not _parses(fixed):
+            fixed, applied, broken = _parsing_subset(original, diags)
+            for d in broken:
+                outcome.dropped.append((path, f"{d.code} fix at line {d.loc.line} would not parse; not applied"))
         if not applied:
-            continue
-        if not _parses(fixed):
-            outcome.dropped.append((path, "the fixed code would not parse; nothing written"))
             continue
         outcome.files.append(FileFix(path, original, fixed, applied))
     return outcome
@@ -90,6 +91,20 @@ def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagno
     for s, e, content, _ in sorted(chosen, key=lambda c: (c[0], c[3]), reverse=True):
         text = text[:s] + content + text[e:]
     return (bom + text.encode(encoding)), applied
+
+
+def _parsing_subset(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic], list[Diagnostic]]:
+    """Together the fixes break the code: keep each one that still parses with those kept before it."""
+    kept: list[Diagnostic] = []
+    broken: list[Diagnostic] = []
+    fixed = original
+    for d in sorted(diags, key=Diagnostic.sort_key):
+        trial, applied = _apply(original, [*kept, d])
+        if d in applied and _parses(trial):
+            kept, fixed = [k for k in kept if k in applied] + [d], trial
+        else:
+            broken.append(d)
+    return fixed, _apply(original, kept)[1] if kept else [], broken
 
 
 def _overlaps(s: int, e: int, taken: list[tuple[int, int]]) -> bool:

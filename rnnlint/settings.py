@@ -37,6 +37,18 @@ def _check_codes(codes: list[str]) -> list[str]:
     return out
 
 
+class FixSettings(BaseModel):
+    """The constants ``--fix`` writes into code: the guidelines' values unless a project chooses its own."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    clip_norm: float = Field(5.0, gt=0, alias="clip-norm")  # D6.4: clip_by_global_norm(grads, 5)
+    weight_decay: float = Field(1e-5, gt=0, alias="weight-decay")  # D8: a small L2 penalty
+    decay_factor: float = Field(0.5, gt=0, lt=1, alias="decay-factor")  # D6.2: halve on a plateau
+    patience: int = Field(2, ge=0)  # validation checks without improvement before decaying
+    dropout: float = Field(0.5, gt=0, lt=1)  # D7: 0.5 between layers and on the outputs
+
+
 class Settings(BaseModel):
     """Resolved settings for a run."""
 
@@ -55,6 +67,7 @@ class Settings(BaseModel):
     dropout: tuple[float, float] = (0.3, 0.7)
     decay_factor: tuple[float, float] = Field((0.1, 0.9), alias="decay-factor")
     max_learning_rate: dict[str, float] = Field(default_factory=dict, alias="max-learning-rate")
+    fix: FixSettings = Field(default_factory=FixSettings)
 
     @field_validator("select", "ignore", "extend_select")
     @classmethod

@@ -19,7 +19,15 @@ from rnnlint.fixcmd import fix_files
 from rnnlint.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FIXABLE = ["sentiment", "amp_misplaced", "lightning_module", "keras_imdb_bilstm", "ctc_phonemes", "lstmcell_loop", "notebook_sentiment"]
+FIXABLE = [
+    "sentiment",
+    "amp_misplaced",
+    "lightning_module",
+    "keras_imdb_bilstm",
+    "ctc_phonemes",
+    "lstmcell_loop",
+    "notebook_sentiment",
+]
 
 
 def _lint(root: Path) -> Result:
@@ -72,7 +80,9 @@ def test_crlf_bom_and_permissions_are_kept(tmp_path: Path) -> None:
 def test_a_fix_that_would_not_parse_is_dropped(tmp_path: Path) -> None:
     target = tmp_path / "x.py"
     target.write_text("a = 1\n")
-    broken = Diagnostic("RNN201", "m", Loc(str(target), 1, 1, 1, 1), fix=Fix("safe", "break it", (Edit(Loc(str(target), 1, 1, 1, 1), "def ("),)))
+    broken = Diagnostic(
+        "RNN201", "m", Loc(str(target), 1, 1, 1, 1), fix=Fix("safe", "break it", (Edit(Loc(str(target), 1, 1, 1, 1), "def ("),))
+    )
     plan = fixer.plan([broken], unsafe=False)
     assert not plan.files and "would not parse" in plan.dropped[0][1]
     assert target.read_text() == "a = 1\n"
@@ -111,3 +121,59 @@ def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyte
         fixer.write(plan)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["train.py"]  # no temporary file left behind
+
+
+def test_fix_constants_come_from_the_config(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
+    (tmp_path / "s" / "pyproject.toml").write_text("[tool.rnnlint.fix]\nclip-norm = 1.0\nweight-decay = 0.0001\n")
+    from rnnlint.settings import load_config, make_settings
+
+    settings = make_settings(load_config(tmp_path / "s" / "pyproject.toml"), "pyproject.toml")
+    result = Linter(settings, [tmp_path / "s"]).run(list(discover([tmp_path / "s"], [])))
+    fixes = {d.code: d.fix for d in result.diagnostics if d.fix}
+    assert "max_norm=1.0" in fixes["RNN201"].edits[-1].content
+    assert fixes["RNN301"].edits[0].content.endswith("weight_decay=0.0001")
+
+
+def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    target = tmp_path / "x.py"
+    target.write_text("a = 1\nb = 2\n")
+    good = Diagnostic(
+        "RNN301", "m", Loc(str(target), 2, 1, 2, 1), fix=Fix("safe", "ok", (Edit(Loc(str(target), 2, 6, 2, 6), " + 1"),))
+    )
+    bad = Diagnostic(
+        "RNN201", "m", Loc(str(target), 1, 1, 1, 1), fix=Fix("safe", "break", (Edit(Loc(str(target), 1, 1, 1, 1), "def ("),))
+    )
+    plan = fixer.plan([bad, good], unsafe=False)
+    assert [f.fixed for f in plan.files] == [b"a = 1\nb = 2 + 1\n"]
+    assert plan.dropped == [(str(target), "RNN201 fix at line 1 would not parse; not applied")]
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("f()\n", "f(z=1)\n"),
+        ("f(a,)\n", "f(a, z=1,)\n"),
+        ("f(a, k=(1))\n", "f(a, k=(1), z=1)\n"),
+        ("f(\n    a,\n    lr=1e-3,  # why\n)\n", "f(\n    a,\n    lr=1e-3, z=1,  # why\n)\n"),
+        ("f('é', b)\n", "f('é', b, z=1)\n"),
+        ("f(x for x in y)\n", None),
+    ],
+)
+def test_keyword_insertion_keeps_commas_and_comments(src: str, expected: str | None) -> None:
+    from rnnlint.frontends.pyindex import parse_module
+    from rnnlint.frontends.sites import kwarg_site
+    from rnnlint.frontends.source import SourceError
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call))
+    site = kwarg_site(mod, call)
+    if expected is None:
+        assert site is None
+        return
+    assert site is not None
+    lines = src.splitlines(keepends=True)
+    line = lines[site.loc.line - 1]
+    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.prefix + "z=1" + line[site.loc.col - 1 :]
+    assert "".join(lines) == expected

@@ -1,12 +1,17 @@
-"""Building fixes from the sites the facts carry. Constants are the guidelines' own values."""
+"""Building fixes from the sites the facts carry. Constants come from ``[tool.rnnlint.fix]`` (the guidelines' values by default)."""
 
 from __future__ import annotations
+
+import re
 
 from rnnlint.diagnostics import Edit, Fix
 from rnnlint.facts import KwargSite, LineSite, Misplacement, Optimizer, TrainingLoop
 
-CLIP_NORM = "5.0"  # D6.4: the seed's clip_by_global_norm(grads, 5)
-WEIGHT_DECAY = "1e-5"  # D8: a small L2 penalty
+
+def number(value: float) -> str:
+    """A constant as a reader writes it: ``5.0``, ``0.5``, ``1e-5`` (not ``1e-05``)."""
+    text = repr(float(value))
+    return re.sub(r"e([+-])0*(\d)", lambda m: f"e{'-' if m.group(1) == '-' else ''}{m.group(2)}", text)
 
 
 def add_kwarg(site: KwargSite | None, name: str, value: str, message: str) -> Fix | None:
@@ -24,13 +29,13 @@ def line_before(site: LineSite, code: str) -> Edit:
     return Edit(site.loc, f"{site.indent}{code}\n")
 
 
-def clip_torch_loop(loop: TrainingLoop, optimizers: list[Optimizer]) -> Fix | None:
+def clip_torch_loop(loop: TrainingLoop, optimizers: list[Optimizer], norm: str) -> Fix | None:
     """Global-norm clipping right after ``backward()`` (after ``unscale_`` under AMP)."""
     opt = next((o for o in optimizers if o.target == loop.optimizer and o.params_text), None)
     if loop.after_backward is None or opt is None or opt.params_text is None:
         return None
     torch = loop.torch_name or "torch"
-    code = f"{torch}.nn.utils.clip_grad_norm_({opt.params_text}, max_norm={CLIP_NORM})"
+    code = f"{torch}.nn.utils.clip_grad_norm_({opt.params_text}, max_norm={norm})"
     edits = []
     if loop.amp and loop.scaler:
         edits.append(line_after(loop.after_backward, f"{loop.scaler}.unscale_({loop.optimizer})"))

@@ -18,8 +18,9 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     if facts.optimizers:
         opt = facts.optimizers[0]
         hint = hints.for_unit(hints.REGULARIZE, facts) if opt.supports_weight_decay else "add an L2 term to the loss"
+        decay = fixes.number(settings.fix.weight_decay)
         fix = (
-            fixes.add_kwarg(opt.kwargs, "weight_decay", fixes.WEIGHT_DECAY, f"add `weight_decay={fixes.WEIGHT_DECAY}`")
+            fixes.add_kwarg(opt.kwargs, "weight_decay", decay, f"add `weight_decay={decay}`")
             if opt.api.startswith("torch.optim")
             else None
         )

@@ -32,22 +32,22 @@ def no_gradient_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Repor
             loop.loc,
             f"{_loop_subject(loop)} updates recurrent weights without gradient clipping, so exploding gradients go "
             f"unchecked; {hints.CLIP.get(loop.kind, hints.CLIP['torch'])} (D6.4)",
-            _clip_fix(loop, facts),
+            _clip_fix(loop, facts, fixes.number(settings.fix.clip_norm)),
         )
 
 
-def _clip_fix(loop: TrainingLoop, facts: UnitFacts) -> Fix | None:
+def _clip_fix(loop: TrainingLoop, facts: UnitFacts, norm: str) -> Fix | None:
     if loop.kind == "torch":
-        return fixes.clip_torch_loop(loop, facts.optimizers)
+        return fixes.clip_torch_loop(loop, facts.optimizers, norm)
     if loop.kind == "lightning" and facts.trainers:
-        return fixes.add_kwarg(facts.trainers[0].kwargs, "gradient_clip_val", fixes.CLIP_NORM, "clip gradients in the Trainer")
+        return fixes.add_kwarg(facts.trainers[0].kwargs, "gradient_clip_val", norm, "clip gradients in the Trainer")
     if loop.kind == "keras":
         for opt in facts.optimizers:
             if opt.keras_string:
-                call = f"{opt.keras_string}(global_clipnorm={fixes.CLIP_NORM})"
+                call = f"{opt.keras_string}(global_clipnorm={norm})"
                 return Fix("safe", f"use `{call}`", (Edit(opt.loc, call),))
             if opt.kwargs is not None and "keras" in opt.api:
-                return fixes.add_kwarg(opt.kwargs, "global_clipnorm", fixes.CLIP_NORM, "clip by global norm in the optimizer")
+                return fixes.add_kwarg(opt.kwargs, "global_clipnorm", norm, "clip by global norm in the optimizer")
     return None
 
 

@@ -21,25 +21,38 @@ def _plain(mod: ModuleInfo) -> bool:
 
 
 def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
-    """The insertion point for ``, name=value`` just before the call's closing parenthesis."""
+    """The insertion point for ``, name=value``: right after the last argument, or inside empty parentheses.
+
+    Inserting after the last argument (not before ``)``) keeps a trailing comma and a
+    comment after it where they are: ``lr=1e-3,  # why`` becomes ``lr=1e-3, weight_decay=1e-5,  # why``.
+    """
     if not _plain(mod) or call.end_lineno is None or call.end_col_offset is None:
         return None
-    line = call.end_lineno
-    text = mod.lines[line - 1] if line <= len(mod.lines) else ""
-    close = char_col(text, call.end_col_offset) - 1  # the ")"
-    if close < 0 or close >= len(text) or text[close] != ")":
-        return None
-    # what precedes ")": an opening "(" (no arguments yet), a trailing comma, or an argument
-    before = "".join(mod.lines[call.lineno - 1 : line - 1]) + text[:close] if line > call.lineno else text[:close]
-    stripped = before.rstrip()
-    if stripped.endswith("("):
-        prefix = ""
-    elif stripped.endswith(","):
-        prefix = " "
+    given = frozenset(k.arg for k in call.keywords if k.arg)
+    arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
+    if arguments:
+        last = max(arguments, key=lambda a: (a.end_lineno or 0, a.end_col_offset or 0))
+        if last.end_lineno is None or last.end_col_offset is None:
+            return None
+        line, col, prefix = last.end_lineno, last.end_col_offset, ", "
     else:
-        prefix = ", "
-    at = Loc(mod.display, line, close + 1, line, close + 1)
-    return KwargSite(at, prefix, frozenset(k.arg for k in call.keywords if k.arg))
+        line, col, prefix = call.end_lineno, call.end_col_offset - 1, ""  # just inside the ")"
+    if any(isinstance(a, ast.GeneratorExp) for a in call.args):
+        return None  # `f(x for x in y)`: the generator's parentheses are the call's
+    text = mod.lines[line - 1] if line <= len(mod.lines) else ""
+    at = char_col(text, col)
+    if not arguments and (at >= len(text) or text[at] != ")"):
+        return None
+    close = (call.end_lineno, char_col(mod.lines[call.end_lineno - 1], call.end_col_offset) - 1)
+    probe = at
+    while True:  # `f(a, k=(1))`: step past the argument's own closing parentheses
+        while probe < len(text) and text[probe] in " \t":
+            probe += 1
+        if probe < len(text) and text[probe] == ")" and (line, probe) != close and arguments:
+            at = probe = probe + 1
+            continue
+        break
+    return KwargSite(Loc(mod.display, line, at + 1, line, at + 1), prefix, given)
 
 
 def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
