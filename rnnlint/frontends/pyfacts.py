@@ -29,7 +29,7 @@ from rnnlint.facts import (
     TrainingLoop,
     UnitFacts,
 )
-from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
+from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, expr_text, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.sites import kwarg_site, module_alias
 from rnnlint.frontends.steps import TrainingSteps
@@ -246,15 +246,10 @@ class _Builder:
 
     def _dead(self, site: CallSite, mod: ModuleInfo) -> bool:
         """Is the call in an ``if`` branch that statically never runs (``if clip > 0:`` with clip = -1)?"""
-        parents = self.wrappers.parents(mod)
-        child: ast.AST = site.node
-        parent = parents.get(id(child))
-        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-            if isinstance(parent, ast.If):
-                taken = self.resolver.evaluate(parent.test, Ctx(mod, site.scope)).truthy()
-                if taken is not None and (child in parent.body) != taken and (child in parent.body or child in parent.orelse):
-                    return True
-            child, parent = parent, parents.get(id(parent))
+        for branch, in_body in reversed(site.ifs):  # innermost first; the indexer kept the enclosing `if`s
+            taken = self.resolver.evaluate(branch.test, Ctx(mod, site.scope)).truthy()
+            if taken is not None and in_body != taken:
+                return True
         return False
 
     def _bind(self, spec: ApiSpec, call: ast.Call, ctx: Ctx) -> dict[str, Value]:
@@ -814,18 +809,20 @@ class _Builder:
         )
         if has_log_softmax:
             f.add_evidence("log_softmax", "log_softmax")
-        for mod in self.modules:
+        loss_paths = {loss.loc.path for loss in f.losses}
+        for mod in self.modules if f.losses else ():
             for site in mod.calls:
                 ctx = Ctx(mod, site.scope)
-                loc = mod.loc(site.node)
-                loss = by_loc.get((loc.path, loc.line, loc.col))
+                loc = mod.loc(site.node) if mod.display in loss_paths else None  # a Loc per call costs: build it where it can match
+                loss = by_loc.get((loc.path, loc.line, loc.col)) if loc is not None else None
                 if loss is not None and loss.target is not None:
                     continue  # the construction, not an application
                 constructed = loss is not None
                 if loss is None:
-                    loss = by_target.get(ast.unparse(site.node.func))
+                    loss = by_target.get(expr_text(site.node.func))
                 if loss is None:
                     continue
+                loc = loc or mod.loc(site.node)
                 nodes = self._loss_operands(loss, site.node, constructed)
                 if nodes is None:
                     continue
@@ -978,9 +975,9 @@ class _Builder:
     # -- inputs and step loops ----------------------------------------------------------------
     def _inputs_and_loops(self) -> None:
         layers = {(layer.owner, layer.target): layer for layer in self.facts.recurrent if layer.target}
-        for mod in self.modules:
+        for mod in self.modules if layers else ():
             for site in mod.calls:
-                text = ast.unparse(site.node.func)
+                text = expr_text(site.node.func)
                 layer = layers.get((site.scope.cls, text)) or layers.get((None, text))
                 if layer is None or not site.node.args:
                     continue

@@ -93,6 +93,7 @@ class CallSite:
     loops: tuple[ast.AST, ...]
     in_no_grad: bool
     order: int
+    ifs: tuple[tuple[ast.If, bool], ...] = ()  # enclosing `if`s in its function, outermost first; True: in the body
 
 
 @dataclass
@@ -211,6 +212,19 @@ def split_words(identifier: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(spaced.lower()))
 
 
+def expr_text(node: ast.AST) -> str:
+    """``ast.unparse(node)``, without its cost for the common dotted names (``self.optimizer``)."""
+    parts = []
+    inner = node
+    while isinstance(inner, ast.Attribute):
+        parts.append(inner.attr)
+        inner = inner.value
+    if isinstance(inner, ast.Name):
+        parts.append(inner.id)
+        return ".".join(reversed(parts))
+    return ast.unparse(node)
+
+
 def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError:
     """Decode, parse and index a module (or a notebook's code cells); never raises on bad input."""
     cells = None
@@ -257,6 +271,8 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
 
 
 _NO_GRAD = {"no_grad", "inference_mode", "eval_mode"}
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop)  # nodes without children or a visitor
+_DISPATCH: dict[type[ast.AST], Any] = {}  # node type -> _Indexer method
 
 
 class _Indexer(ast.NodeVisitor):
@@ -268,6 +284,26 @@ class _Indexer(ast.NodeVisitor):
         self.no_grad = 0
         self.order = 0
         self.in_main = False
+        self.ifs: tuple[tuple[ast.If, bool], ...] = ()
+
+    def visit(self, node: ast.AST) -> None:
+        # ast.NodeVisitor builds the method name and looks it up for every node; one dict hit per node type is faster
+        cls = node.__class__
+        method = _DISPATCH.get(cls)
+        if method is None:
+            method = _DISPATCH[cls] = getattr(type(self), f"visit_{cls.__name__}", _Indexer.generic_visit)
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        ast_type = ast.AST
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast_type):
+                        self.visit(item)
+            elif isinstance(value, ast_type) and not isinstance(value, _LEAVES):
+                self.visit(value)
 
     def run(self) -> None:
         limit = sys.getrecursionlimit()
@@ -281,6 +317,7 @@ class _Indexer(ast.NodeVisitor):
     def _function(self, node: FuncNode) -> None:
         words = self.info.words
         words.update(split_words(node.name))
+        saved_ifs, self.ifs = self.ifs, ()  # branch pruning stops at the function, as a parents walk did
         for dec in node.decorator_list:
             self.visit(dec)
         parent = self.scope
@@ -312,6 +349,7 @@ class _Indexer(ast.NodeVisitor):
         for stmt in node.body:
             self.visit(stmt)
         self.scope, self.loops, self.no_grad = saved_scope, saved_loops, saved_no_grad
+        self.ifs = saved_ifs
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
@@ -320,13 +358,16 @@ class _Indexer(ast.NodeVisitor):
         # Smoke tests under the main guard belong to the module only when it is run as a script.
         guard = self.scope is self.info.module_scope and _is_main_guard(node.test)
         self.visit(node.test)
-        saved = self.in_main
+        saved, saved_ifs = self.in_main, self.ifs
         self.in_main = self.in_main or guard
+        self.ifs = (*saved_ifs, (node, True))
         for stmt in node.body:
             self.visit(stmt)
         self.in_main = saved
+        self.ifs = (*saved_ifs, (node, False))
         for stmt in node.orelse:
             self.visit(stmt)
+        self.ifs = saved_ifs
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.visit(node.body)
@@ -378,7 +419,7 @@ class _Indexer(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
         if isinstance(node.value, ast.Call) and len(node.targets) == 1:
-            self.info.assign_target[id(node.value)] = ast.unparse(node.targets[0])
+            self.info.assign_target[id(node.value)] = expr_text(node.targets[0])
         for t in node.targets:
             self._note_write(t, node)
             self._bind_target(t, node.value, node.lineno)
@@ -481,7 +522,7 @@ class _Indexer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         # Post-order: arguments run before the call, so `clip(tf.gradients(...))` orders gradients first.
         self.generic_visit(node)
-        site = CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order)
+        site = CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order, self.ifs)
         (self.info.main_calls if self.in_main else self.info.calls).append(site)
         self.order += 1
         for kw in node.keywords:

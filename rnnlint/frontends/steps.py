@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rnnlint import knowledge
 from rnnlint.facts import Clipping, Finding, Misplacement, TrainingLoop, UnitFacts
 from rnnlint.frontends.configs import TRAINING_FUNCTION
-from rnnlint.frontends.pyindex import CallSite, ModuleInfo, split_words
+from rnnlint.frontends.pyindex import CallSite, ModuleInfo, expr_text, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
 from rnnlint.frontends.wrappers import WrapperFinder
@@ -101,7 +101,7 @@ class TrainingSteps:
         fn = step.node.func
         if not isinstance(fn, ast.Attribute):
             return
-        receiver = ast.unparse(fn.value)
+        receiver = expr_text(fn.value)
         if fn.attr == "step" and step.node.args and "scaler" in receiver:  # scaler.step(optimizer)
             loop.scaler, loop.optimizer = receiver, ast.unparse(step.node.args[0])
         else:
@@ -146,7 +146,7 @@ class TrainingSteps:
         self, site: CallSite, mod: ModuleInfo, fn: ast.Attribute, optimizers: set[str], schedulers: set[str], ctx: Ctx
     ) -> Event | None:
         node, attr = site.node, fn.attr
-        receiver = ast.unparse(fn.value)
+        receiver = expr_text(fn.value)
         words = set(split_words(receiver))
         optimizer_like = receiver in optimizers or bool(words & _OPTIMIZER_WORDS)
         if attr in ("backward", "manual_backward"):
