@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ class ModuleFinder:
         self.roots = [r.resolve() for r in roots]
         self._cache: dict[tuple[str, str, int], str | None] = {}
         self._tops: dict[str, set[Path]] = {}  # top-level package/module name -> folders holding it
+        self._dirs: dict[str, list[Path]] = {}  # folder -> where its absolute imports are searched
         _module_file.cache_clear()  # files may have come or gone since the last run (the LSP server lives long)
 
     def add_files(self, files: list[Path]) -> None:
@@ -50,11 +52,14 @@ class ModuleFinder:
                     break
 
     def __call__(self, mod: ModuleInfo, dotted: str, level: int) -> str | None:
+        key = (os.path.dirname(mod.path), dotted, level)
+        if key in self._cache:  # before building a Path: the resolver asks this for every imported name it meets
+            return self._cache[key]
         return self.find(Path(mod.path), dotted, level)
 
     def find(self, importer: Path, dotted: str, level: int) -> str | None:
         """The local file that ``importer``'s import of ``dotted`` (at ``level``) names, if any."""
-        key = (str(importer), dotted, level)
+        key = (os.path.dirname(importer), dotted, level)  # the answer depends on the importer's folder only
         if key not in self._cache:
             self._cache[key] = self._find(importer, dotted, level)
         return self._cache[key]
@@ -78,6 +83,12 @@ class ModuleFinder:
         return None
 
     def _search_dirs(self, folder: Path) -> list[Path]:
+        key = str(folder)
+        if key not in self._dirs:
+            self._dirs[key] = self._compute_search_dirs(folder)
+        return self._dirs[key]
+
+    def _compute_search_dirs(self, folder: Path) -> list[Path]:
         dirs = [folder]
         top = folder
         while (top / "__init__.py").is_file() and top.parent != top:

@@ -94,6 +94,7 @@ class CallSite:
     in_no_grad: bool
     order: int
     ifs: tuple[tuple[ast.If, bool], ...] = ()  # enclosing `if`s in its function, outermost first; True: in the body
+    stmt: ast.stmt | None = None  # the innermost statement holding the call
 
 
 @dataclass
@@ -126,7 +127,8 @@ class ModuleInfo:
     config_problems: list[Any] = field(default_factory=list)
     includes_main: bool = False  # this view of the module runs as the script: its main-guarded calls count
     _main_ids: frozenset[int] | None = None
-    _parents: dict[int, ast.AST] | None = None
+    _parents: Parents | None = None
+    _stmt_of: dict[int, ast.stmt] = field(default_factory=dict)  # call (and call argument) id -> innermost statement
     _arg_names: dict[str, list[tuple[CallSite, ast.AST]]] | None = None
     _arg_self_attrs: dict[str, list[tuple[CallSite, ast.AST]]] | None = None
 
@@ -146,6 +148,8 @@ class ModuleInfo:
             for site in [*self.calls, *self.main_calls]:
                 for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
                     for n in ast.walk(arg):
+                        if site.stmt is not None:
+                            self._stmt_of[id(n)] = site.stmt  # a wrapper search walks up from these names
                         if isinstance(n, ast.Name):
                             names.setdefault(n.id, []).append((site, n))
                         elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
@@ -153,25 +157,10 @@ class ModuleInfo:
             self._arg_names, self._arg_self_attrs = names, attrs
         return self._arg_self_attrs if attr else self._arg_names
 
-    def parents(self) -> dict[int, ast.AST]:
-        """Child node id -> parent node, built once per module and shared by every unit."""
+    def parents(self) -> Parents:
+        """Child node id -> parent node, shared by every unit; filled one statement at a time where it can be."""
         if self._parents is None:
-            table: dict[int, ast.AST] = {}
-            stack: list[ast.AST] = [self.tree]
-            ast_type = ast.AST
-            while stack:  # one hand-written pass: ast.walk + iter_child_nodes would read every field twice
-                node = stack.pop()
-                for name in node._fields:
-                    value = getattr(node, name, None)
-                    if isinstance(value, list):
-                        for child in value:
-                            if isinstance(child, ast_type):
-                                table[id(child)] = node
-                                stack.append(child)
-                    elif isinstance(value, ast_type):
-                        table[id(value)] = node
-                        stack.append(value)
-            self._parents = table
+            self._parents = Parents(self.tree, self._stmt_of)
         return self._parents
 
     def loc(self, node: ast.AST) -> Loc:
@@ -199,6 +188,61 @@ class ModuleInfo:
 
     def where(self, line: int) -> str:
         return self.span(line, 1, line, 1).short()
+
+
+class Parents(dict[int, ast.AST]):
+    """Child node id -> parent node, built lazily.
+
+    Every walk up the tree starts at a call (or one of its arguments) and stops at the first
+    statement, so the statement the indexer saw it in is all that needs indexing; any other
+    lookup fills the whole table, which then answers everything.
+    """
+
+    def __init__(self, tree: ast.AST, stmt_of: dict[int, ast.stmt]) -> None:
+        super().__init__()
+        self._tree = tree
+        self._stmt_of = stmt_of
+        self._done: set[int] = set()
+        self._full = False
+
+    def get(self, key: int, default: Any = None) -> Any:
+        if not self._full and not dict.__contains__(self, key):
+            self._fill(key)
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key: int) -> ast.AST:
+        if not self._full and not dict.__contains__(self, key):
+            self._fill(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        if not self._full and isinstance(key, int) and not dict.__contains__(self, key):
+            self._fill(key)
+        return dict.__contains__(self, key)
+
+    def _fill(self, key: int) -> None:
+        stmt = self._stmt_of.get(key)
+        if stmt is not None and id(stmt) not in self._done:
+            self._done.add(id(stmt))
+            self._index(stmt, stop_at_statements=True)
+            if dict.__contains__(self, key):
+                return
+        self._full = True
+        self._index(self._tree, stop_at_statements=False)
+
+    def _index(self, root: ast.AST, stop_at_statements: bool) -> None:
+        stack: list[ast.AST] = [root]
+        ast_type, stmt_type = ast.AST, ast.stmt
+        while stack:  # one hand-written pass: ast.walk + iter_child_nodes would read every field twice
+            node = stack.pop()
+            for name in node._fields:
+                value = getattr(node, name, None)
+                children = value if isinstance(value, list) else (value,)
+                for child in children:
+                    if isinstance(child, ast_type):
+                        self[id(child)] = node
+                        if not (stop_at_statements and isinstance(child, stmt_type)):
+                            stack.append(child)
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -271,7 +315,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
 
 
 _NO_GRAD = {"no_grad", "inference_mode", "eval_mode"}
-_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop)  # nodes without children or a visitor
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)  # nodes without children or a visitor
 _DISPATCH: dict[type[ast.AST], Any] = {}  # node type -> _Indexer method
 
 
@@ -285,6 +329,8 @@ class _Indexer(ast.NodeVisitor):
         self.order = 0
         self.in_main = False
         self.ifs: tuple[tuple[ast.If, bool], ...] = ()
+        self.stmt: ast.stmt | None = None
+        self.strings: set[str] = set()  # short string constants whose words are in already
 
     def visit(self, node: ast.AST) -> None:
         # ast.NodeVisitor builds the method name and looks it up for every node; one dict hit per node type is faster
@@ -292,7 +338,12 @@ class _Indexer(ast.NodeVisitor):
         method = _DISPATCH.get(cls)
         if method is None:
             method = _DISPATCH[cls] = getattr(type(self), f"visit_{cls.__name__}", _Indexer.generic_visit)
-        method(self, node)
+        if isinstance(node, ast.stmt):
+            saved, self.stmt = self.stmt, node
+            method(self, node)
+            self.stmt = saved
+        else:
+            method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         ast_type = ast.AST
@@ -521,8 +572,15 @@ class _Indexer(ast.NodeVisitor):
     # -- expressions -----------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         # Post-order: arguments run before the call, so `clip(tf.gradients(...))` orders gradients first.
-        self.generic_visit(node)
-        site = CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order, self.ifs)
+        visit = self.visit
+        visit(node.func)
+        for arg in node.args:
+            visit(arg)
+        for kw in node.keywords:
+            visit(kw.value)
+        site = CallSite(node, self.scope, tuple(self.loops), self.no_grad > 0, self.order, self.ifs, self.stmt)
+        if self.stmt is not None:
+            self.info._stmt_of[id(node)] = self.stmt
         (self.info.main_calls if self.in_main else self.info.calls).append(site)
         self.order += 1
         for kw in node.keywords:
@@ -539,21 +597,49 @@ class _Indexer(ast.NodeVisitor):
             self.info.grad_updates.append((self.scope, self.order - 1, node, tuple(self.loops)))
 
     def visit_Name(self, node: ast.Name) -> None:
-        uses = self.info.name_loads
-        uses[node.id] = uses.get(node.id, 0) + 1
-        self.info.identifiers.add(node.id.lower())
-        self.info.words.update(split_words(node.id))
+        uses, name = self.info.name_loads, node.id
+        if name in uses:
+            uses[name] += 1
+            return  # its identifier and words are in already
+        uses[name] = 1
+        self.info.identifiers.add(name.lower())
+        self.info.words.update(split_words(name))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        uses = self.info.attr_uses
-        uses[node.attr] = uses.get(node.attr, 0) + 1
-        self.info.identifiers.add(node.attr.lower())
-        self.info.words.update(split_words(node.attr))
+        uses, attr = self.info.attr_uses, node.attr
+        if attr in uses:
+            uses[attr] += 1
+        else:
+            uses[attr] = 1
+            self.info.identifiers.add(attr.lower())
+            self.info.words.update(split_words(attr))
         self.visit(node.value)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and len(node.value) < 40:
-            self.info.string_words.update(split_words(node.value))
+        value = node.value
+        if isinstance(value, str) and len(value) < 40 and value not in self.strings:
+            self.strings.add(value)
+            self.info.string_words.update(split_words(value))
+
+    # the most common nodes without a visitor of their own: their children, in ast's field order
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.visit(node.left)
+        for comparator in node.comparators:
+            self.visit(comparator)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        self.visit(node.value)
 
     def _argparse(self, node: ast.Call) -> None:
         kw = {k.arg: k.value for k in node.keywords if k.arg}

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from rnnlint import knowledge
-from rnnlint.frontends.pyindex import ModuleInfo, Scope
+from rnnlint.frontends.pyindex import ModuleInfo, Parents, Scope
 from rnnlint.frontends.resolve import Ctx, Resolver, local_name
 from rnnlint.knowledge import ApiSpec
 from rnnlint.values import UNKNOWN, Value
@@ -39,7 +39,7 @@ class WrapperFinder:
         self.resolver = resolver
 
     @staticmethod
-    def parents(mod: ModuleInfo) -> dict[int, ast.AST]:
+    def parents(mod: ModuleInfo) -> Parents:
         return mod.parents()
 
     def find(self, node: ast.AST, mod: ModuleInfo, scope: Scope) -> Wrapping:
