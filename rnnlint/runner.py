@@ -22,11 +22,11 @@ from typing import Any
 
 from rnnlint import __version__
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
-from rnnlint.engine import Linter, Result
+from rnnlint.engine import Linter, Result, collector_paused
 from rnnlint.frontends import config_values
 from rnnlint.frontends.source import read_regular
 from rnnlint.settings import Settings
-from rnnlint.units import RELEVANT, ModuleFinder, local_import_names
+from rnnlint.units import ModuleFinder, is_relevant, local_import_names
 
 CACHE_FORMAT = 1
 PARALLEL_MIN_FILES = 40  # below this a pool costs more than it saves
@@ -49,6 +49,11 @@ def lint_files(
     """Lint ``files`` (plus a stdin buffer) with ``jobs`` processes and an optional cache."""
     if stdin is not None:  # an editor buffer: one small serial run, never cached
         return Linter(settings, roots).run(files, stdin)
+    with collector_paused():  # decoding cached findings and merging them only grows the heap too
+        return _lint_files(files, settings, roots, jobs, cache_dir)
+
+
+def _lint_files(files: list[Path], settings: Settings, roots: list[Path], jobs: int, cache_dir: Path | None) -> Result:
     groups = list(_groups(files, roots))
     cache = _Cache(cache_dir, settings) if cache_dir is not None else None
     result = Result()
@@ -132,7 +137,7 @@ def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
         return k
 
     for key, blob in data.items():
-        if not blob or not key.endswith(".py") or not RELEVANT.search(blob):
+        if not blob or not key.endswith(".py") or not is_relevant(blob):
             continue
         for level, dotted in local_import_names(blob):
             hit = finder.find(Path(key), dotted, level)

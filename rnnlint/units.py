@@ -19,6 +19,19 @@ RELEVANT = re.compile(
     rb"|speechbrain|hidden_size|\boptim\b",
     re.ASCII,
 )
+# Plain substrings that every RELEVANT match contains: `in` on bytes is several times faster than the regex, and
+# most files that match none of them (library code) are decided without it.
+_RELEVANT_PARTS = (
+    b"torch", b"tensorflow", b"keras", b"lightning", b"flax", b"optax", b"jax", b"LSTM", b"lstm", b"Lstm", b"GRU",
+    b"gru", b"RNN", b"rnn", b"Trainer", b".backward(", b"clip_grad", b"speechbrain", b"hidden_size", b"optim",
+)  # fmt: skip
+
+
+def is_relevant(data: bytes) -> bool:
+    """``RELEVANT.search(data)``, answered without the regex when no candidate substring occurs."""
+    return any(part in data for part in _RELEVANT_PARTS) and RELEVANT.search(data) is not None
+
+
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
 
 Loader = Callable[[Path], "ModuleInfo | SourceError | None"]
