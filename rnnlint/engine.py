@@ -11,17 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rnnlint.catalogue import catalogue
-from rnnlint.checks import run_checks
 from rnnlint.diagnostics import Diagnostic, Loc, Severity
-from rnnlint.frontends.pyfacts import build_unit_facts
-from rnnlint.frontends.pyindex import CONFIG_SUFFIXES, ModuleInfo, parse_module
-from rnnlint.frontends.resolve import Resolver
 from rnnlint.frontends.source import SourceError, read_regular
 from rnnlint.settings import Settings
-from rnnlint.suppress import Suppressions, scan
-from rnnlint.units import ModuleFinder, is_relevant, build_units, local_import_names
+from rnnlint.units import ModuleFinder, is_relevant, local_import_names
+
+if TYPE_CHECKING:
+    from rnnlint.frontends.pyindex import ModuleInfo
+
+# The analysis modules (parser, resolver, fact builder, rules) are imported where a file is
+# analysed: a run served from the cache never needs them, and they are most of the start-up.
 
 UNIT_TIME_LIMIT = 60.0  # seconds for one training unit; past it the unit is reported as RNN001 and skipped
 
@@ -64,7 +65,11 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # what the run left alive joins the oldest generation: otherwise the first collection after it would
+            # treat the whole heap as young and scan all of it at once
+            gc.freeze()
             gc.enable()
+            gc.unfreeze()
 
 
 @dataclass
@@ -105,6 +110,8 @@ class Linter:
                 err = SourceError(f"cannot read file: {exc.strerror or exc}")
                 self.loaded[key] = err
                 return err
+        from rnnlint.frontends.pyindex import ModuleInfo, parse_module
+
         info = parse_module(data, key, shown)
         self.loaded[key] = info
         if isinstance(info, ModuleInfo):
@@ -120,6 +127,11 @@ class Linter:
             return self._run(files, stdin)
 
     def _run(self, files: list[Path], stdin: tuple[str, bytes] | None) -> Result:
+        from rnnlint.checks import run_checks
+        from rnnlint.frontends.pyfacts import build_unit_facts
+        from rnnlint.frontends.resolve import Resolver
+        from rnnlint.units import build_units
+
         modules: dict[str, ModuleInfo] = {}
         self.finder.add_files(files)
         inputs: list[tuple[Path, bytes | None, str | None]] = [(f, None, None) for f in files]
@@ -163,6 +175,8 @@ class Linter:
         A pre-commit hook passes only changed files; a changed model.py must still be
         judged with the train.py that uses it. Findings inside these scripts are not shown.
         """
+        from rnnlint.frontends.pyindex import ModuleInfo
+
         found: dict[str, ModuleInfo] = {}
         for info in list(modules.values()):
             here = Path(info.path)
@@ -223,6 +237,10 @@ class Linter:
         self.result.diagnostics.append(Diagnostic("RNN001", err.message, loc))
 
     def _finish(self) -> None:
+        from rnnlint.catalogue import catalogue
+        from rnnlint.frontends.pyindex import CONFIG_SUFFIXES
+        from rnnlint.suppress import Suppressions, scan
+
         rules = catalogue()
         sup: dict[str, Suppressions] = {}
         unique: dict[tuple[str, str, int, int, str], Diagnostic] = {}

@@ -23,7 +23,6 @@ from typing import Any
 from rnnlint import __version__
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result, collector_paused
-from rnnlint.frontends import config_values
 from rnnlint.frontends.source import read_regular
 from rnnlint.settings import Settings
 from rnnlint.units import ModuleFinder, is_relevant, local_import_names
@@ -89,6 +88,8 @@ def _run_batch(args: tuple[list[Group], Settings, list[Path]]) -> list[tuple[Res
 
 
 def _run_group(group: Group, settings: Settings, roots: list[Path]) -> tuple[Result, dict[str, str]]:
+    from rnnlint.frontends import config_values  # YAML reading: only where files are analysed
+
     before = set(config_values.FILES_READ)
     linter = Linter(settings, roots)
     result = linter.run(group.files)

@@ -9,9 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rnnlint.frontends.pyindex import ModuleInfo
 from rnnlint.frontends.source import SourceError
+
+if TYPE_CHECKING:  # the parser is imported where modules are analysed: the cached path only scans bytes
+    from rnnlint.frontends.pyindex import ModuleInfo
 
 # A cheap look at the bytes decides whether a file can matter at all.
 RELEVANT = re.compile(
@@ -156,6 +159,8 @@ def local_imports(mod: ModuleInfo, finder: ModuleFinder) -> list[str]:
 
 def build_units(modules: dict[str, ModuleInfo], load: Loader, finder: ModuleFinder, max_modules: int = 64) -> list[Unit]:
     """Split the linted modules into units; imported local modules join their importer's unit."""
+    from rnnlint.frontends.pyindex import ModuleInfo
+
     imports: dict[str, list[str]] = {}
 
     def closure(start: ModuleInfo) -> list[ModuleInfo]:

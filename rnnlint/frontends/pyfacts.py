@@ -813,13 +813,15 @@ class _Builder:
         for mod in self.modules if f.losses else ():
             for site in mod.calls:
                 ctx = Ctx(mod, site.scope)
-                loc = mod.loc(site.node) if mod.display in loss_paths else None  # a Loc per call costs: build it where it can match
+                loc = (
+                    mod.loc(site.node) if mod.display in loss_paths else None
+                )  # a Loc per call costs: build it where it can match
                 loss = by_loc.get((loc.path, loc.line, loc.col)) if loc is not None else None
                 if loss is not None and loss.target is not None:
                     continue  # the construction, not an application
                 constructed = loss is not None
                 if loss is None:
-                    loss = by_target.get(expr_text(site.node.func))
+                    loss = by_target.get(expr_text(site.node.func)) if by_target else None
                 if loss is None:
                     continue
                 loc = loc or mod.loc(site.node)

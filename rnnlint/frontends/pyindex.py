@@ -145,15 +145,18 @@ class ModuleInfo:
         if self._arg_names is None or self._arg_self_attrs is None:
             names: dict[str, list[tuple[CallSite, ast.AST]]] = {}
             attrs: dict[str, list[tuple[CallSite, ast.AST]]] = {}
+            stmt_of = self._stmt_of
             for site in [*self.calls, *self.main_calls]:
                 for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
-                    for n in ast.walk(arg):
-                        if site.stmt is not None:
-                            self._stmt_of[id(n)] = site.stmt  # a wrapper search walks up from these names
+                    for n in _walk(arg):
                         if isinstance(n, ast.Name):
                             names.setdefault(n.id, []).append((site, n))
                         elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
                             attrs.setdefault(n.attr, []).append((site, n))
+                        else:
+                            continue
+                        if site.stmt is not None:
+                            stmt_of[id(n)] = site.stmt  # a wrapper search walks up from these names
             self._arg_names, self._arg_self_attrs = names, attrs
         return self._arg_self_attrs if attr else self._arg_names
 
@@ -254,6 +257,20 @@ def split_words(identifier: str) -> tuple[str, ...]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", identifier)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", spaced)  # LSTMClassifier -> LSTM_Classifier
     return tuple(_WORD.findall(spaced.lower()))
+
+
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))`` in the same order, without its generators; no operator or context leaves."""
+    queue = [node]
+    ast_type, leaves = ast.AST, _LEAVES
+    for current in queue:  # the list grows while it is read: breadth first, as ast.walk
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                queue.extend(v for v in value if isinstance(v, ast_type) and not isinstance(v, leaves))
+            elif isinstance(value, ast_type) and not isinstance(value, leaves):
+                queue.append(value)
+    return queue
 
 
 def expr_text(node: ast.AST) -> str:

@@ -146,6 +146,8 @@ class TrainingSteps:
         self, site: CallSite, mod: ModuleInfo, fn: ast.Attribute, optimizers: set[str], schedulers: set[str], ctx: Ctx
     ) -> Event | None:
         node, attr = site.node, fn.attr
+        if attr not in _EVENT_METHODS:
+            return None  # most calls: no need to spell out the receiver
         receiver = expr_text(fn.value)
         words = set(split_words(receiver))
         optimizer_like = receiver in optimizers or bool(words & _OPTIMIZER_WORDS)
@@ -255,6 +257,11 @@ class TrainingSteps:
         if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
             return {target.elts[0].id}
         return {target.id} if isinstance(target, ast.Name) else set()
+
+
+_EVENT_METHODS = {
+    "backward", "manual_backward", "gradient", "compute_gradients", "minimize", "apply_gradients", "zero_grad", "unscale_", "step",
+}  # fmt: skip
 
 
 def _in_loop_clip(clip: Clipping) -> bool:
