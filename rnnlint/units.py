@@ -53,7 +53,7 @@ class ModuleFinder:
         self.roots = [r.resolve() for r in roots]
         self._cache: dict[tuple[str, str, int], str | None] = {}
         self._tops: dict[str, set[Path]] = {}  # top-level package/module name -> folders holding it
-        self._dirs: dict[str, list[Path]] = {}  # folder -> where its absolute imports are searched
+        self._dirs: dict[str, list[str]] = {}  # folder -> where its absolute imports are searched
         _module_file.cache_clear()  # files may have come or gone since the last run (the LSP server lives long)
 
     def add_files(self, files: list[Path]) -> None:
@@ -83,25 +83,25 @@ class ModuleFinder:
     def _find(self, importer: Path, dotted: str, level: int) -> str | None:
         folder = importer.parent
         if level == -1:  # a submodule of the package `importer` initialises
-            return _module_file(folder, dotted)
+            return _module_file(str(folder), dotted)
         if level > 0:
             for _ in range(level - 1):
                 folder = folder.parent
-            return _module_file(folder, dotted) if dotted else _existing(folder / "__init__.py")
+            return _module_file(str(folder), dotted) if dotted else _existing(os.path.join(folder, "__init__.py"))
         for base in self._search_dirs(folder):
             hit = _module_file(base, dotted)
             if hit:
                 return hit
-        for base in sorted(self._tops.get(dotted.split(".")[0], ())):
-            hit = _module_file(base, dotted)
+        for top in sorted(self._tops.get(dotted.split(".")[0], ())):
+            hit = _module_file(str(top), dotted)
             if hit:
                 return hit
         return None
 
-    def _search_dirs(self, folder: Path) -> list[Path]:
+    def _search_dirs(self, folder: Path) -> list[str]:
         key = str(folder)
         if key not in self._dirs:
-            self._dirs[key] = self._compute_search_dirs(folder)
+            self._dirs[key] = [str(d) for d in self._compute_search_dirs(folder)]
         return self._dirs[key]
 
     def _compute_search_dirs(self, folder: Path) -> list[Path]:
@@ -128,16 +128,16 @@ def local_import_names(data: bytes) -> list[tuple[int, str]]:
 
 
 @lru_cache(maxsize=65536)
-def _module_file(base: Path, dotted: str) -> str | None:
+def _module_file(base: str, dotted: str) -> str | None:
     parts = [p for p in dotted.split(".") if p]
     if not parts:
         return None
-    stem = base.joinpath(*parts)
-    return _existing(stem.with_suffix(".py")) or _existing(stem / "__init__.py")
+    stem = os.path.join(base, *parts)  # strings, not Paths: this runs for every import of every file
+    return _existing(stem + ".py") or _existing(os.path.join(stem, "__init__.py"))
 
 
-def _existing(path: Path) -> str | None:
-    return str(path.resolve()) if path.is_file() else None
+def _existing(path: str) -> str | None:
+    return os.path.realpath(path) if os.path.isfile(path) else None
 
 
 def local_imports(mod: ModuleInfo, finder: ModuleFinder) -> list[str]:
