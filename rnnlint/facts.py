@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnnlint.diagnostics import Loc
+from rnnlint.diagnostics import Edit, Loc
 from rnnlint.values import UNKNOWN, Value
 
 
@@ -29,6 +29,29 @@ class LineSite:
 
     loc: Loc
     indent: str
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """An unsafe fix the frontend prepared in full: its edits and what they do."""
+
+    edits: tuple[Edit, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class PlateauSite:
+    """Where a ReduceLROnPlateau goes (RNN204): torch after the optimizer and the validation loss, Keras in fit()."""
+
+    framework: str  # "torch" | "keras"
+    scheduler_class: str  # ReduceLROnPlateau in this module's spelling
+    create: LineSite | None = None  # torch: after the optimizer's statement
+    step: LineSite | None = None  # torch: after the statement that computes the validation loss
+    optimizer: str = ""
+    monitor: str = ""  # torch: the validation loss's name
+    scheduler: str = "scheduler"  # torch: a name not yet bound
+    callbacks: KwargSite | None = None  # keras: the end of fit's callbacks list, or fit's keyword site
+    new_keyword: bool = False  # keras: fit has no callbacks= yet
 
 
 @dataclass
@@ -60,6 +83,7 @@ class RecurrentLayer:
         return (n / 2 if self.half_of_pair else n) * times
 
     cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
+    rewrites: dict[str, Rewrite] = field(default_factory=dict)  # unsafe fixes: "gru", "bidirectional", "output_dropout"
 
     @property
     def display(self) -> str:
@@ -244,6 +268,7 @@ class UnitFacts:
     tasks: dict[str, ModelTask] = field(default_factory=dict)
     unit_task: ModelTask = field(default_factory=ModelTask)
     sequence_length: Value = UNKNOWN  # the longest statically known sequence length (bptt, seq_len ...)
+    plateau: PlateauSite | None = None  # where RNN204's unsafe fix adds a ReduceLROnPlateau
 
     @property
     def has_training(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rnnlint.diagnostics import Edit, Fix
-from rnnlint.facts import KwargSite, LineSite, Misplacement, Optimizer, TrainingLoop
+from rnnlint.facts import KwargSite, LineSite, Misplacement, Optimizer, PlateauSite, RecurrentLayer, TrainingLoop
 
 
 def number(value: float) -> str:
@@ -62,3 +62,33 @@ def move_clip(m: Misplacement) -> Fix | None:
         "move the clipping to right after the backward pass",
         (Edit(m.statement, ""), line_after(m.move_to, m.statement_text.strip())),
     )
+
+
+# -- unsafe fixes (RNN101, RNN102, RNN107, RNN204): prepared by frontends/rewrites.py ----------------------
+def rewrite(layer: RecurrentLayer, key: str) -> Fix | None:
+    """The layer's prepared rewrite as an unsafe fix, when all its edits are in the reported file."""
+    done = layer.rewrites.get(key)
+    if done is None or any(e.loc.path != layer.loc.path for e in done.edits):
+        return None
+    return Fix("unsafe", done.message, done.edits)
+
+
+def plateau(site: PlateauSite | None, path: str, factor: str, patience: int) -> Fix | None:
+    """A ReduceLROnPlateau: torch after the optimizer, stepped on the validation loss; Keras in fit's callbacks."""
+    if site is None:
+        return None
+    if site.framework == "torch" and site.create is not None and site.step is not None:
+        create = f"{site.scheduler} = {site.scheduler_class}({site.optimizer}, factor={factor}, patience={patience})"
+        step = f"{site.scheduler}.step({site.monitor})"
+        edits: tuple[Edit, ...] = (line_after(site.create, create), line_after(site.step, step))
+        message = f"add `{create}` and `{step}` after the validation loss of each epoch"
+    elif site.framework == "keras" and site.callbacks is not None:
+        callback = f"{site.scheduler_class}(factor={factor}, patience={patience})"
+        text = f"callbacks=[{callback}]" if site.new_keyword else callback
+        edits = (Edit(site.callbacks.loc, f"{site.callbacks.prefix}{text}"),)
+        message = f"add `{callback}` to fit's callbacks (it watches val_loss)"
+    else:
+        return None
+    if any(e.loc.path != path for e in edits):
+        return None
+    return Fix("unsafe", message, edits)

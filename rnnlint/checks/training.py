@@ -86,6 +86,7 @@ def no_lr_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
             opt.loc,
             f"the learning rate of `{opt.display}` stays fixed for the whole run; decay it "
             f"({hints.for_unit(hints.DECAY, facts)}) (D6.2)",
+            fixes.plateau(facts.plateau, opt.loc.path, fixes.number(settings.fix.decay_factor), settings.fix.patience),
         )
     elif facts.manual_updates and facts.loops and facts.loops[0].kind == "torch":
         upd = facts.manual_updates[0]

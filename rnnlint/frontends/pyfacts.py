@@ -29,6 +29,7 @@ from rnnlint.facts import (
     TrainingLoop,
     UnitFacts,
 )
+from rnnlint.frontends import rewrites
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.sites import kwarg_site, module_alias
@@ -237,6 +238,7 @@ class _Builder:
             ]
         self._method_clips()
         self._training()
+        self._plateau()
         self._evidence()
         self._tasks()
         self._losses()
@@ -331,6 +333,8 @@ class _Builder:
             v = a.get(option, UNKNOWN)
             if v.known and v.value != required and not (v.value is None and option == "activation"):
                 layer.cudnn_blockers.append(f"{option}={v.value!r}")
+        hidden = self._arg_node(spec, api.site.node, "hidden_size")
+        layer.rewrites = rewrites.layer_rewrites(api.mod, api.site, api.qname, layer, hidden, self.resolver)
         self.facts.recurrent.append(layer)
 
     _role_cell = _role_recurrent
@@ -593,6 +597,21 @@ class _Builder:
             if not self._reads_model_losses():
                 first = self._layer_regularizers[0]
                 self.facts.unused_regularization.append(Finding(first.loc, first.text))
+
+    def _plateau(self) -> None:
+        """Where RNN204's unsafe fix puts a ReduceLROnPlateau: one torch epoch loop, or one Keras fit."""
+        kinds = {loop.kind for loop in self.facts.loops}
+        if kinds == {"torch"} and self.facts.optimizers:
+            first = self.facts.optimizers[0]
+            for api in self.apis:
+                if api.spec.role == "optimizer" and api.mod.loc(api.site.node) == first.loc:
+                    self.facts.plateau = rewrites.torch_plateau(api.mod, api.site, api.target)
+                    return
+        elif kinds == {"keras"} and len(self.facts.loops) == 1:
+            for mod in self.modules:
+                for site in mod.calls:
+                    if isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "fit":
+                        self.facts.plateau = rewrites.keras_plateau(mod, site.node)
 
     def _reads_model_losses(self) -> bool:
         """Is ``<model>.losses`` (not the ``keras.losses`` module) read anywhere?"""
