@@ -52,6 +52,7 @@ class PlateauSite:
     scheduler: str = "scheduler"  # torch: a name not yet bound
     callbacks: KwargSite | None = None  # keras: the end of fit's callbacks list, or fit's keyword site
     new_keyword: bool = False  # keras: fit has no callbacks= yet
+    suffix: str = ""  # keras: "," when the callback goes on a line of its own
 
 
 @dataclass

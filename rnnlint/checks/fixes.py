@@ -85,7 +85,7 @@ def plateau(site: PlateauSite | None, path: str, factor: str, patience: int) -> 
     elif site.framework == "keras" and site.callbacks is not None:
         callback = f"{site.scheduler_class}(factor={factor}, patience={patience})"
         text = f"callbacks=[{callback}]" if site.new_keyword else callback
-        edits = (Edit(site.callbacks.loc, f"{site.callbacks.prefix}{text}"),)
+        edits = (Edit(site.callbacks.loc, f"{site.callbacks.prefix}{text}{site.suffix}"),)
         message = f"add `{callback}` to fit's callbacks (it watches val_loss)"
     else:
         return None

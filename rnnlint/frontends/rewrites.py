@@ -506,7 +506,13 @@ def keras_plateau(mod: ModuleInfo, fit: ast.Call) -> PlateauSite | None:
     if not isinstance(kw.value, ast.List) or not _plain_arguments(fit):
         return None
     if kw.value.elts:
-        at = _end(mod, kw.value.elts[-1])
+        last = kw.value.elts[-1]
+        at, line = _end(mod, last), mod.lines[last.lineno - 1]
+        start = _start(mod, last)
+        if not line[: start[1]].strip() and re.fullmatch(r",\s*(#.*)?", mod.lines[at[0] - 1][at[1] :].rstrip()):
+            end = (at[0], len(mod.lines[at[0] - 1]))  # one callback per line: a line of its own
+            indent = line[: start[1]]
+            return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, end, end), f"\n{indent}"), suffix=",")
         return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, at, at), ", "))
     line, end = _end(mod, kw.value)
     if mod.lines[line - 1][end - 1 : end] != "]":
