@@ -611,7 +611,7 @@ class _Builder:
             for mod in self.modules:
                 for site in mod.calls:
                     if isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "fit":
-                        self.facts.plateau = rewrites.keras_plateau(mod, site.node)
+                        self.facts.plateau = rewrites.keras_plateau(mod, site)
 
     def _reads_model_losses(self) -> bool:
         """Is ``<model>.losses`` (not the ``keras.losses`` module) read anywhere?"""

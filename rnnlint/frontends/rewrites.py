@@ -38,12 +38,12 @@ def _plain(mod: ModuleInfo) -> bool:
 
 def _start(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
     """(line, 0-based character column) where ``node`` starts."""
-    line = getattr(node, "lineno", 1)
+    line: int = getattr(node, "lineno", 1)
     return line, char_col(mod.lines[line - 1], getattr(node, "col_offset", 0))
 
 
 def _end(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
-    line = getattr(node, "end_lineno", None) or getattr(node, "lineno", 1)
+    line: int = getattr(node, "end_lineno", None) or getattr(node, "lineno", 1) or 1
     return line, char_col(mod.lines[line - 1], getattr(node, "end_col_offset", 0) or 0)
 
 
@@ -68,7 +68,7 @@ def _replace(mod: ModuleInfo, node: ast.AST, content: str) -> Edit:
 
 def drop_argument(mod: ModuleInfo, call: ast.Call, arg: ast.expr | ast.keyword) -> Edit | None:
     """Remove one argument with its comma: its whole line in a one-per-line call, else ``, arg``."""
-    args = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    args: list[ast.expr | ast.keyword] = sorted([*call.args, *call.keywords], key=lambda a: _start(mod, a))
     i = next((k for k, a in enumerate(args) if a is arg), None)
     if i is None:
         return None
@@ -217,7 +217,11 @@ def output_dropout(mod: ModuleInfo, call: ast.Call, scope: Scope, qname: str) ->
     fn = _function_of(mod, use[0]) if use else None
     if use is None or fn is None or use[1] == "_":
         return None
-    if any("pack" in split_words(n.id if isinstance(n, ast.Name) else n.attr) for n in ast.walk(fn) if isinstance(n, (ast.Name, ast.Attribute))):
+    if any(
+        "pack" in split_words(n.id if isinstance(n, ast.Name) else n.attr)
+        for n in ast.walk(fn)
+        if isinstance(n, (ast.Name, ast.Attribute))
+    ):
         return None  # a PackedSequence output cannot go through nn.Dropout
     name = f"{attr}_dropout"
     dropout_cls = sibling(mod, call.func, qname, "Dropout")
@@ -265,7 +269,11 @@ def torch_bidirectional(
         return None
     features = linear[1]
     text = _source(mod, features)
-    doubled = f"2 * {text}" if isinstance(features, (ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Subscript)) else f"2 * ({text})"
+    doubled = (
+        f"2 * {text}"
+        if isinstance(features, (ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Subscript))
+        else f"2 * ({text})"
+    )
     if flag is not None:
         set_flag = _replace(mod, flag.value, "True")
     else:
@@ -321,8 +329,8 @@ def _keeps_features(parent: ast.AST, child: ast.AST, info: ClassInfo) -> bool:
     if isinstance(parent, ast.Attribute) and parent.value is child:
         return parent.attr in _KEEPS_FEATURES
     if isinstance(parent, ast.Call):
-        if isinstance(parent.func, ast.Attribute) and parent.func.value is child:
-            return parent.func.attr in _KEEPS_FEATURES
+        if parent.func is child:  # `out.mean(dim=1)`: the method was vetted one step below
+            return True
         attr = _self_attr(parent.func)
         if attr and parent.args == [child] and _is_dropout_attr(info, attr):
             return True
@@ -339,9 +347,7 @@ def _is_dropout_attr(info: ClassInfo, attr: str) -> bool:
     return isinstance(name, str) and name.endswith("Dropout")
 
 
-def _linear_in_features(
-    mod: ModuleInfo, info: ClassInfo, attr: str, resolver: Resolver
-) -> tuple[Scope, ast.expr] | None:
+def _linear_in_features(mod: ModuleInfo, info: ClassInfo, attr: str, resolver: Resolver) -> tuple[Scope, ast.expr] | None:
     """``self.<attr> = nn.Linear(in_features, ...)`` used once: its scope and ``in_features``."""
     bindings = info.self_attrs.get(attr, [])
     if len(bindings) != 1 or len(_self_uses(info, attr)) != 1:
@@ -493,31 +499,33 @@ def _free_name(mod: ModuleInfo, scope: Scope, choices: tuple[str, ...]) -> str |
     return None
 
 
-def keras_plateau(mod: ModuleInfo, fit: ast.Call) -> PlateauSite | None:
+def keras_plateau(mod: ModuleInfo, site: CallSite) -> PlateauSite | None:
     """A ReduceLROnPlateau in ``fit(callbacks=[...])``, only when fit validates (the callback watches val_loss)."""
+    fit = site.node
+    if site.loops:
+        return None  # fit(epochs=1) in a loop: each call starts a fresh callback whose patience never runs out
     validates = [k for k in fit.keywords if k.arg in ("validation_data", "validation_split")]
     cls = _keras_plateau_class(mod)
     if not _plain(mod) or cls is None or not validates or any(_is_const(k.value, None) for k in validates):
         return None
     kw = _keyword(fit, "callbacks")
     if kw is None:
-        site = kwarg_site(mod, fit)
-        return PlateauSite("keras", cls, callbacks=site, new_keyword=True) if site is not None else None
+        at_end = kwarg_site(mod, fit)
+        return PlateauSite("keras", cls, callbacks=at_end, new_keyword=True) if at_end is not None else None
     if not isinstance(kw.value, ast.List) or not _plain_arguments(fit):
         return None
     if kw.value.elts:
         last = kw.value.elts[-1]
-        at, line = _end(mod, last), mod.lines[last.lineno - 1]
-        start = _start(mod, last)
-        if not line[: start[1]].strip() and re.fullmatch(r",\s*(#.*)?", mod.lines[at[0] - 1][at[1] :].rstrip()):
-            end = (at[0], len(mod.lines[at[0] - 1]))  # one callback per line: a line of its own
-            indent = line[: start[1]]
-            return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, end, end), f"\n{indent}"), suffix=",")
+        at, start = _end(mod, last), _start(mod, last)
+        indent = mod.lines[start[0] - 1][: start[1]]
+        if not indent.strip() and re.fullmatch(r",\s*(#.*)?", mod.lines[at[0] - 1][at[1] :].rstrip()):
+            eol = (at[0], len(mod.lines[at[0] - 1]))  # one callback per line: a line of its own
+            return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, eol, eol), f"\n{indent}"), suffix=",")
         return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, at, at), ", "))
-    line, end = _end(mod, kw.value)
-    if mod.lines[line - 1][end - 1 : end] != "]":
+    row, col = _end(mod, kw.value)
+    if mod.lines[row - 1][col - 1 : col] != "]":
         return None
-    return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, (line, end - 1), (line, end - 1)), ""))
+    return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, (row, col - 1), (row, col - 1)), ""))
 
 
 def _keras_plateau_class(mod: ModuleInfo) -> str | None:
@@ -535,14 +543,13 @@ def _keras_plateau_class(mod: ModuleInfo) -> str | None:
     return f"{tf}.keras.callbacks.ReduceLROnPlateau" if tf else None
 
 
-
 def layer_rewrites(
     mod: ModuleInfo, site: CallSite, qname: str, layer: RecurrentLayer, hidden: ast.expr | None, resolver: Resolver
 ) -> dict[str, Rewrite]:
     """The unsafe fixes this layer's call can take, computed only where its rule can fire."""
     out: dict[str, Rewrite | None] = {}
     call, spec = site.node, knowledge.lookup(qname)
-    if spec is None or spec.role != "recurrent" and spec.role != "cell":
+    if spec is None or spec.role not in ("recurrent", "cell"):
         return {}
     if layer.cell == "rnn":
         out["gru"] = gru_swap(mod, call, qname, layer.framework)
