@@ -144,7 +144,7 @@ def gru_swap(mod: ModuleInfo, call: ast.Call, qname: str, framework: str) -> Rew
             return None
         edits.append(edit)
     also = "".join(f" and drop `{k.arg}=`" for k in dropped)
-    return Rewrite(tuple(edits), f"use `{shown}`{also}: {WHY_GRU}")
+    return Rewrite(tuple(edits), f"replace `{_source(mod, func)}` with `{shown}`{also} ({WHY_GRU})")
 
 
 # -- the layer's use in its class --------------------------------------------------------------
@@ -324,7 +324,10 @@ def _keeps_features(parent: ast.AST, child: ast.AST, info: ClassInfo) -> bool:
     if isinstance(parent, ast.Subscript) and parent.value is child:
         parts = parent.slice.elts if isinstance(parent.slice, ast.Tuple) else [parent.slice]
         full = [isinstance(p, ast.Slice) and p.lower is None and p.upper is None and p.step is None for p in parts]
-        plain = all(f or isinstance(p, (ast.Constant, ast.UnaryOp, ast.Name)) for p, f in zip(parts, full, strict=True))
+        plain = all(
+            f or (isinstance(p, (ast.Constant, ast.UnaryOp, ast.Name)) and not _is_const(p, ...))
+            for p, f in zip(parts, full, strict=True)
+        )
         return plain and (len(parts) < 3 or full[-1])
     if isinstance(parent, ast.Attribute) and parent.value is child:
         return parent.attr in _KEEPS_FEATURES
