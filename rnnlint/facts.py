@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnnlint.diagnostics import Loc
+from rnnlint.diagnostics import Edit, Loc
 from rnnlint.values import UNKNOWN, Value
 
 
@@ -60,6 +60,7 @@ class RecurrentLayer:
         return (n / 2 if self.half_of_pair else n) * times
 
     cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
+    l2_site: KerasL2Site | None = None  # where `kernel_regularizer=...l2(...)` goes (Keras layers, RNN301)
 
     @property
     def display(self) -> str:
@@ -86,6 +87,7 @@ class Optimizer:
     kwargs: KwargSite | None = None
     keras_string: str | None = None  # compile(optimizer="adam"): the optimizer class to write instead, in this module's spelling
     params_text: str | None = None  # the parameters it updates, as code that can run again
+    optax_chain: OptaxChainSite | None = None  # where clipping joins an optax optimizer (RNN201)
 
     @property
     def display(self) -> str:
@@ -144,6 +146,7 @@ class LossApplication:
     input_source: str = "unknown"  # "log_softmax" | "softmax" | "model_output" | "unknown"
     target_source: str = "unknown"  # "one_hot" | "unknown"
     lengths_constant: bool | None = None  # CTC input lengths made with torch.full
+    log_softmax: tuple[Edit, ...] = ()  # edits that apply `.log_softmax(-1)` to the input (RNN304)
 
 
 @dataclass
@@ -169,6 +172,9 @@ class TrainingLoop:
     scaler: str | None = None  # the AMP GradScaler's expression
     torch_name: str | None = None  # what the module calls torch, if it imports it
     import_site: LineSite | None = None
+    tf_name: str | None = None  # what the step's module calls the TF namespace it uses ("tf", "tf.compat.v1")
+    gradient_list: tuple[LineSite, str] | None = None  # `grads = tape.gradient(...)`: after it, the list's name
+    minimize: MinimizeRewrite | None = None  # TF1 `opt.minimize(loss)`, to spell as compute/clip/apply
 
 
 @dataclass
@@ -195,6 +201,7 @@ class Finding:
 
     loc: Loc
     text: str = ""
+    added_to_loss: tuple[Edit, ...] = ()  # unused regularization: the edits that add it to the optimized loss (RNN302)
 
 
 @dataclass
@@ -267,3 +274,39 @@ class UnitFacts:
             # an explicit encoder/classifier keeps its role beside a decoder in the same unit
             return ModelTask([], own.whole_input + self.unit_task.whole_input)
         return ModelTask(own.causal + self.unit_task.causal, own.whole_input + self.unit_task.whole_input)
+
+
+# -- sites for the TensorFlow, optax and Keras fixes (constants come from settings when the fix is built) --
+
+
+@dataclass(frozen=True)
+class MinimizeRewrite:
+    """``head opt.minimize(loss, ...)`` -> compute_gradients, clip_by_global_norm, apply_gradients."""
+
+    statement: Loc  # the statement, replaced whole
+    indent: str
+    head: str  # "train_op = ", "return " or ""
+    optimizer: str  # the optimizer's expression (a name, or the one bound by `bind`)
+    bind: str | None  # "optimizer = tf.train.AdamOptimizer(lr)": a constructed receiver, bound once
+    compute_args: str  # "loss, var_list=tvars"
+    apply_kwargs: str  # ", global_step=global_step"
+    grads: str
+    variables: str
+
+
+@dataclass(frozen=True)
+class OptaxChainSite:
+    """Where ``optax.clip_by_global_norm(...)`` goes: before ``start`` and, when wrapping, a ")" at ``end``."""
+
+    optax: str  # the module's name for optax
+    start: Loc
+    end: Loc | None  # None: the optimizer is already in an optax.chain, the clip joins it as first element
+
+
+@dataclass(frozen=True)
+class KerasL2Site:
+    """``kernel_regularizer=<regularizers>.l2(...)`` for one Keras recurrent layer."""
+
+    kwargs: KwargSite
+    regularizers: str  # "keras.regularizers", "tf.keras.regularizers", "regularizers"
+    import_edit: Edit | None = None  # `from tensorflow.keras import regularizers` when the module has no name for it
