@@ -41,6 +41,7 @@ from rnnlint.frontends.tfsites import (
     tape_regularization,
     tf1_regularization,
     tf_namespace,
+    torch_regularization,
 )
 from rnnlint.frontends.steps import TrainingSteps
 from rnnlint.frontends.wrappers import WrapperFinder
@@ -264,6 +265,17 @@ class _Builder:
             api = next((a for a in self.apis if a.mod.loc(a.site.node) == hit.loc and a.target == hit.text), None)
             if api is not None:
                 hit.added_to_loss = self._tf1_regularization(api)
+            else:
+                hit.added_to_loss = self._torch_regularization(hit)
+
+    def _torch_regularization(self, hit: Finding) -> tuple[Edit, ...]:
+        """``loss = loss + l2_penalty`` before the ``loss.backward()`` that follows a torch penalty term."""
+        for mod in self.modules:
+            for scope in [mod.module_scope, *mod.scopes.values()]:
+                for b in scope.bindings.get(hit.text, []):
+                    if b.node is not None and mod.loc(b.node) == hit.loc:
+                        return torch_regularization(mod, scope, b.node, hit.text, [s.node for s in mod.calls if s.scope is scope])
+        return ()
 
     def _tape_regularization(self) -> tuple[Edit, ...]:
         """``loss += sum(model.losses)`` in every GradientTape step (custom Keras loops)."""

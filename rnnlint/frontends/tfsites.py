@@ -328,6 +328,36 @@ def tf1_regularization(mod: ModuleInfo, term: str, minimize: ast.Call) -> tuple[
     return (Edit(site.loc, f"{site.indent}{loss} += {term}\n"),)
 
 
+def torch_regularization(mod: ModuleInfo, scope: Scope, term: ast.expr, name: str, calls: list[ast.Call]) -> tuple[Edit, ...]:
+    """``loss = loss + name`` before the next ``loss.backward()``, only when the term carries its own coefficient."""
+    if not _weighted(term):
+        return ()  # a bare sum of squares added as is would be a penalty nobody chose
+    after = getattr(term, "end_lineno", None) or 0
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+        fn = call.func
+        if call.lineno <= after or not (isinstance(fn, ast.Attribute) and fn.attr == "backward"):
+            continue
+        if not isinstance(fn.value, ast.Name) or call.args or call.keywords:
+            return ()
+        stmt = statement_of(mod, call)
+        site = line_site_before(mod, call)
+        if stmt is None or site is None or not _alone(mod, stmt) or not isinstance(stmt, ast.Expr):
+            return ()
+        loss = fn.value.id
+        return (Edit(site.loc, f"{site.indent}{loss} = {loss} + {name}\n"),)
+    return ()
+
+
+def _weighted(term: ast.expr) -> bool:
+    """``1e-5 * sum(...)``, ``lam * penalty``: a product with a factor that is not itself computed from parameters."""
+    if not (isinstance(term, ast.BinOp) and isinstance(term.op, (ast.Mult, ast.Div))):
+        return False
+    return any(
+        isinstance(side, (ast.Constant, ast.Name, ast.Attribute)) and not isinstance(getattr(side, "value", None), str)
+        for side in (term.left, term.right)
+    )
+
+
 # -- RNN304: CTC on raw scores ------------------------------------------------------------------
 
 
