@@ -33,6 +33,7 @@ from rnnlint.facts import (
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.sites import kwarg_site, module_alias
+from rnnlint.frontends.steps import TrainingSteps
 from rnnlint.frontends.tfsites import (
     keras_l2_site,
     log_softmax_edits,
@@ -43,7 +44,6 @@ from rnnlint.frontends.tfsites import (
     tf_namespace,
     torch_regularization,
 )
-from rnnlint.frontends.steps import TrainingSteps
 from rnnlint.frontends.wrappers import WrapperFinder
 from rnnlint.knowledge import ApiSpec
 from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value

@@ -19,8 +19,8 @@ from rnnlint.facts import Clipping, Finding, Misplacement, TrainingLoop, UnitFac
 from rnnlint.frontends.configs import TRAINING_FUNCTION
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
-from rnnlint.frontends.tfsites import tf_clip_sites
 from rnnlint.frontends.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
+from rnnlint.frontends.tfsites import tf_clip_sites
 from rnnlint.frontends.wrappers import WrapperFinder
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimizers", "scaler", "optimiser", "tx"}
