@@ -40,6 +40,7 @@ from rnnlint.frontends.tfsites import (
     optax_chain_site,
     tape_qname_node,
     tape_regularization,
+    tf1_optimizer_api,
     tf1_regularization,
     tf_namespace,
     torch_regularization,
@@ -299,7 +300,7 @@ class _Builder:
             fn = site.node.func
             if site.scope is not api.site.scope or site.order <= api.site.order or not isinstance(fn, ast.Attribute):
                 continue
-            if fn.attr in ("minimize", "compute_gradients") and tf:
+            if fn.attr in ("minimize", "compute_gradients") and tf and tf1_optimizer_api(site.node, self.facts.optimizers):
                 return tf1_regularization(api.mod, term or f"{tf}.reduce_sum({api.target})", site.node)
         return ()
 

@@ -87,7 +87,7 @@ def tf_clip_sites(
     if not isinstance(node, ast.Call) or mod.cells is not None or mod.config_positions is not None:
         return
     if kind == "minimize":
-        api = qname or _optimizer_api(node, optimizers)
+        api = qname or tf1_optimizer_api(node, optimizers)
         if api and api.startswith(_TF1_TRAIN):
             loop.tf_name = tf_namespace(mod, api)
             loop.minimize = _minimize_rewrite(mod, node, scope) if loop.tf_name else None
@@ -104,8 +104,8 @@ def tf_clip_sites(
         loop.gradient_list = grads
 
 
-def _optimizer_api(call: ast.Call, optimizers: list[Optimizer]) -> str | None:
-    """The optimizer class behind ``receiver.minimize(...)`` when every optimizer bound to that name agrees."""
+def tf1_optimizer_api(call: ast.Call, optimizers: list[Optimizer]) -> str | None:
+    """The TF1 optimizer class behind ``receiver.minimize(...)``, when every optimizer bound to that name is one."""
     if not isinstance(call.func, ast.Attribute):
         return None
     receiver = ast.unparse(call.func.value)
