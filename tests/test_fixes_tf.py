@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import textwrap
 from pathlib import Path
 
 from rnnlint.diagnostics import Diagnostic
@@ -96,7 +95,6 @@ def test_minimize_keeps_var_list_global_step_and_name(tmp_path: Path) -> None:
     d, after = _fix_one(tmp_path, TF1.format(step=step), "RNN201")
     assert d.fix is not None and d.fix.applicability == "safe"
     assert "grads, variables = zip(*optimizer.compute_gradients(loss, var_list=tvars))" in after
-    assert "train_op = optimizer.apply_gradients(zip(grads, variables), global_step=gs, name='train')" not in after
     assert 'train_op = optimizer.apply_gradients(zip(grads, variables), global_step=gs, name="train")' in after
 
 
@@ -268,7 +266,6 @@ def test_non_atomic_input_is_parenthesised() -> None:
     for e in sorted(edits, key=lambda e: e.loc.col, reverse=True):
         text = text[: e.loc.col - 1] + e.content + text[e.loc.col - 1 :]
     assert text == "ctc((a if b else c).log_softmax(-1), y)\n"
-    assert textwrap.dedent(text) == text
 
 
 def test_torch_penalty_without_a_coefficient_gets_no_fix(tmp_path: Path) -> None:
