@@ -85,6 +85,7 @@ class RecurrentLayer:
 
     cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
     rewrites: dict[str, Rewrite] = field(default_factory=dict)  # unsafe fixes: "gru", "bidirectional", "output_dropout"
+    l2_site: KerasL2Site | None = None  # where `kernel_regularizer=...l2(...)` goes (Keras layers, RNN301)
 
     @property
     def display(self) -> str:
@@ -111,6 +112,7 @@ class Optimizer:
     kwargs: KwargSite | None = None
     keras_string: str | None = None  # compile(optimizer="adam"): the optimizer class to write instead, in this module's spelling
     params_text: str | None = None  # the parameters it updates, as code that can run again
+    optax_chain: OptaxChainSite | None = None  # where clipping joins an optax optimizer (RNN201)
 
     @property
     def display(self) -> str:
@@ -169,6 +171,7 @@ class LossApplication:
     input_source: str = "unknown"  # "log_softmax" | "softmax" | "model_output" | "unknown"
     target_source: str = "unknown"  # "one_hot" | "unknown"
     lengths_constant: bool | None = None  # CTC input lengths made with torch.full
+    log_softmax: tuple[Edit, ...] = ()  # edits that apply `.log_softmax(-1)` to the input (RNN304)
 
 
 @dataclass
@@ -194,6 +197,9 @@ class TrainingLoop:
     scaler: str | None = None  # the AMP GradScaler's expression
     torch_name: str | None = None  # what the module calls torch, if it imports it
     import_site: LineSite | None = None
+    tf_name: str | None = None  # what the step's module calls the TF namespace it uses ("tf", "tf.compat.v1")
+    gradient_list: tuple[LineSite, str] | None = None  # `grads = tape.gradient(...)`: after it, the list's name
+    minimize: MinimizeRewrite | None = None  # TF1 `opt.minimize(loss)`, to spell as compute/clip/apply
 
 
 @dataclass
@@ -220,6 +226,7 @@ class Finding:
 
     loc: Loc
     text: str = ""
+    added_to_loss: tuple[Edit, ...] = ()  # unused regularization: the edits that add it to the optimized loss (RNN302)
 
 
 @dataclass
@@ -293,3 +300,39 @@ class UnitFacts:
             # an explicit encoder/classifier keeps its role beside a decoder in the same unit
             return ModelTask([], own.whole_input + self.unit_task.whole_input)
         return ModelTask(own.causal + self.unit_task.causal, own.whole_input + self.unit_task.whole_input)
+
+
+# -- sites for the TensorFlow, optax and Keras fixes (constants come from settings when the fix is built) --
+
+
+@dataclass(frozen=True)
+class MinimizeRewrite:
+    """``head opt.minimize(loss, ...)`` -> compute_gradients, clip_by_global_norm, apply_gradients."""
+
+    statement: Loc  # the statement, replaced whole
+    indent: str
+    head: str  # "train_op = ", "return " or ""
+    optimizer: str  # the optimizer's expression (a name, or the one bound by `bind`)
+    bind: str | None  # "optimizer = tf.train.AdamOptimizer(lr)": a constructed receiver, bound once
+    compute_args: str  # "loss, var_list=tvars"
+    apply_kwargs: str  # ", global_step=global_step"
+    grads: str
+    variables: str
+
+
+@dataclass(frozen=True)
+class OptaxChainSite:
+    """Where ``optax.clip_by_global_norm(...)`` goes: before ``start`` and, when wrapping, a ")" at ``end``."""
+
+    optax: str  # the module's name for optax
+    start: Loc
+    end: Loc | None  # None: the optimizer is already in an optax.chain, the clip joins it as first element
+
+
+@dataclass(frozen=True)
+class KerasL2Site:
+    """``kernel_regularizer=<regularizers>.l2(...)`` for one Keras recurrent layer."""
+
+    kwargs: KwargSite
+    regularizers: str  # "keras.regularizers", "tf.keras.regularizers", "regularizers"
+    import_edit: Edit | None = None  # `from tensorflow.keras import regularizers` when the module has no name for it

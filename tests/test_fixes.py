@@ -27,6 +27,10 @@ FIXABLE = [
     "ctc_phonemes",
     "lstmcell_loop",
     "notebook_sentiment",
+    "tf1_bilstm_crf",
+    "tf2_gradienttape",
+    "keras_ctc_ocr",
+    "keras_addition_seq2seq",
 ]
 
 

@@ -48,6 +48,10 @@ def _clip_fix(loop: TrainingLoop, facts: UnitFacts, norm: str) -> Fix | None:
                 return Fix("safe", f"use `{call}`", (Edit(opt.loc, call),))
             if opt.kwargs is not None and "keras" in opt.api:
                 return fixes.add_kwarg(opt.kwargs, "global_clipnorm", norm, "clip by global norm in the optimizer")
+    if loop.kind == "tf":
+        return fixes.in_file(fixes.clip_tf_step(loop, norm), loop.loc.path)
+    if loop.kind == "jax":
+        return fixes.in_file(fixes.clip_optax(facts.optimizers, loop.loc.path, norm), loop.loc.path)
     return None
 
 
