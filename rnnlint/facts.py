@@ -9,9 +9,13 @@ and where it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Loc
 from rnnlint.values import UNKNOWN, Value
+
+if TYPE_CHECKING:
+    from rnnlint.yamlfix import ConfigFix
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,7 @@ class TrainingLoop:
     scaler: str | None = None  # the AMP GradScaler's expression
     torch_name: str | None = None  # what the module calls torch, if it imports it
     import_site: LineSite | None = None
+    config_fixes: dict[str, ConfigFix] = field(default_factory=dict)  # configs: where the recipe sets "clip", "weight_decay"
 
 
 @dataclass

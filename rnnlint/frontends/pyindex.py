@@ -123,6 +123,7 @@ class ModuleInfo:
     config_positions: list[tuple[int, int, int]] | None = None  # configs: generated line -> YAML (line, col, end)
     config_text: str | None = None  # configs: the YAML itself, for code frames and suppressions
     config_problems: list[Any] = field(default_factory=list)
+    config_fixes: dict[str, Any] = field(default_factory=dict)  # configs: yamlfix.ConfigFix by purpose ("clip")
     includes_main: bool = False  # this view of the module runs as the script: its main-guarded calls count
     _main_ids: frozenset[int] | None = None
     _parents: dict[int, ast.AST] | None = None
@@ -248,6 +249,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
         info.config_positions = config.positions
         info.config_text = data.decode("utf-8-sig", errors="replace")
         info.config_problems = config.problems
+        info.config_fixes = dict(config.fixes)
     info.is_package_init = path.endswith("__init__.py")
     try:
         _Indexer(info).run()

@@ -85,6 +85,8 @@ class TrainingSteps:
                 loop = TrainingLoop(loc, flavor, first.scope_key or "<module>", any(e.scaled for e in flat))
                 if flavor == "torch":
                     self._fix_sites(loop, first, flat)
+                elif flavor == "config":
+                    loop.config_fixes = dict(first.mod.config_fixes)
                 self.facts.loops.append(loop)
             for m in [*self._misplaced(flat), *self._unapplied(flat)]:
                 k = (m.loc.path, m.loc.line, m.loc.col)
