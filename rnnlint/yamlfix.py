@@ -77,6 +77,8 @@ def setting(text: str, mapping: tuple[str, ...], key: str) -> ConfigFix | None:
         node = _child(node, name)
     if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
         return None
+    if sum(isinstance(k, yaml.ScalarNode) and k.value == key for k, _ in node.value) > 1:
+        return None  # a duplicated key: which one counts is not ours to guess
     value = _child(node, key)
     if value is not None:
         span = text[value.start_mark.index : value.end_mark.index]
