@@ -98,7 +98,9 @@ def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagno
     text, encoding, bom = _decode(original)
     newline = "\r\n" if "\r\n" in text[:4096] else "\n"
     starts = _line_starts(text)
-    chosen, applied = choose(diags, lambda e: (0, _offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col)))
+    chosen, applied = choose(
+        diags, lambda e: (0, _offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col))
+    )
     text = splice(text, [(s, e, content.replace("\n", newline), order) for _, s, e, content, order in chosen])
     return (bom + text.encode(encoding)), applied
 
@@ -106,7 +108,9 @@ def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagno
 Span = tuple[int, int, int]  # region (a notebook's cell; 0 in a plain file), start offset, end offset
 
 
-def choose(diags: list[Diagnostic], locate: Callable[[Edit], Span | None]) -> tuple[list[tuple[int, int, int, str, int]], list[Diagnostic]]:
+def choose(
+    diags: list[Diagnostic], locate: Callable[[Edit], Span | None]
+) -> tuple[list[tuple[int, int, int, str, int]], list[Diagnostic]]:
     """The edits of every fix that can be placed and overlaps none taken before it: (region, start, end, content, order)."""
     taken: list[Span] = []
     chosen: list[tuple[int, int, int, str, int]] = []
@@ -188,10 +192,17 @@ def diff(outcome: Outcome) -> str:
     """A unified diff of every planned change."""
     chunks = []
     for f in outcome.files:
-        old = _decode(f.original)[0].splitlines(keepends=True)
-        new = _decode(f.fixed)[0].splitlines(keepends=True)
+        old = _text(f.path, f.original).splitlines(keepends=True)
+        new = _text(f.path, f.fixed).splitlines(keepends=True)
         chunks.append("".join(difflib.unified_diff(old, new, f"a/{f.path}", f"b/{f.path}")))
     return "".join(chunks)
+
+
+def _text(path: str, data: bytes) -> str:
+    """A file's text for the diff: Python by its coding cookie; notebooks and configs are UTF-8."""
+    if path.endswith(".py"):
+        return _decode(data)[0]
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def write(outcome: Outcome) -> Outcome:

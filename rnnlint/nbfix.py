@@ -190,10 +190,10 @@ def _index(data: bytes) -> tuple[str, bytes, _Cells] | None:
             offsets.append(offsets[-1] + len(line))
         starts[number] = offsets
     for n, (cell, cell_line) in enumerate(nb.cells, start=1):
-        src = sources.get(cell)
-        if src is None:
+        found = sources.get(cell)
+        if found is None:
             continue
-        raw = src.text.splitlines() or [""]
+        raw = found.text.splitlines() or [""]
         if cell_line > len(raw) or raw[cell_line - 1] != joined[n - 1]:
             blanked.add(n)
     return text, bom, _Cells(nb, sources, blanked, starts)
@@ -293,7 +293,7 @@ def valid(data: bytes, original: bytes | None = None) -> bool:
         return False
     if original is None:
         return True
-    return _without_code(data) == _without_code(original)
+    return bool(_without_code(data) == _without_code(original))
 
 
 def _without_code(data: bytes) -> Any:

@@ -86,7 +86,9 @@ def test_crlf_and_bom_are_kept(tmp_path: Path) -> None:
     target.write_bytes(b"\xef\xbb\xbf" + RECIPE.replace("\n", "\r\n").encode())
     result = _fix(tmp_path)
     assert "RNN201" not in {d.code for d in result.diagnostics}
-    assert target.read_bytes() == b"\xef\xbb\xbf" + RECIPE.replace("clip_norm: 0 ", "clip_norm: 5.0 ").replace("\n", "\r\n").encode()
+    assert (
+        target.read_bytes() == b"\xef\xbb\xbf" + RECIPE.replace("clip_norm: 0 ", "clip_norm: 5.0 ").replace("\n", "\r\n").encode()
+    )
 
 
 def test_clipping_by_value_gets_no_trainer_fix(tmp_path: Path) -> None:

@@ -558,7 +558,12 @@ def _trainer_fix(data: bytes, root: YMap) -> dict[str, ConfigFix]:
     assert isinstance(section, YMap)
     value = section.scalar("gradient_clip_val")
     algorithm = section.scalar("gradient_clip_algorithm", default="norm")
-    if algorithm != "norm" or isinstance(value, bool) or (value is not None and not isinstance(value, (int, float))) or (value or 0) > 0:
+    if (
+        algorithm != "norm"
+        or isinstance(value, bool)
+        or (value is not None and not isinstance(value, (int, float)))
+        or (value or 0) > 0
+    ):
         return {}
     site = setting(_text(data), path, "gradient_clip_val")
     return {"clip": site} if site is not None else {}

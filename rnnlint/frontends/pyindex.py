@@ -191,7 +191,12 @@ class ModuleInfo:
         if self.cells and 0 < line <= len(self.cells):
             cell, cell_line = self.cells[line - 1]
             end_cell, cell_end = self.cells[min(end_line, len(self.cells)) - 1]
-            return Loc(self.display, line, col, end_line, end_col, cell, cell_line, cell_end if end_cell == cell else cell_line)
+            if end_cell != cell or end_line > len(self.cells):
+                before_cell, before_line = self.cells[min(end_line - 1, len(self.cells)) - 1]
+                # a span to the start of the line after its cell's last line (a whole statement to delete)
+                past_end = end_col == 1 and end_line > line and before_cell == cell
+                cell_end = before_line + 1 if past_end else cell_line
+            return Loc(self.display, line, col, end_line, end_col, cell, cell_line, cell_end)
         return Loc(self.display, line, col, end_line, end_col)
 
     def _line(self, n: int) -> str:
