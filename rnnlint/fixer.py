@@ -51,7 +51,7 @@ def plan(diagnostics: list[Diagnostic], unsafe: bool) -> Outcome:
     outcome = Outcome()
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
-        if wanted(d, unsafe) and _format(d.loc.path) is not None:
+        if wanted(d, unsafe) and _format(d.loc.path) is not None and _one_file(d):
             by_path.setdefault(d.loc.path, []).append(d)
     for path, diags in sorted(by_path.items()):
         fmt = _format(path)
@@ -71,6 +71,11 @@ def plan(diagnostics: list[Diagnostic], unsafe: bool) -> Outcome:
             continue
         outcome.files.append(FileFix(path, original, fixed, applied))
     return outcome
+
+
+def _one_file(d: Diagnostic) -> bool:
+    """Fixes edit the file of their finding; one reaching into another file is not applied (silence when unsure)."""
+    return d.fix is not None and all(e.loc.path == d.loc.path for e in d.fix.edits)
 
 
 @dataclass(frozen=True)
