@@ -82,7 +82,10 @@ def locate(text: str) -> dict[int, CellSource]:
     found: dict[int, CellSource] = {}
 
     def top(key: str, at: int) -> int:
-        return _cells(text, at, found) if key == "cells" else _value(text, at)[1]
+        if key != "cells":
+            return _value(text, at)[1]
+        found.clear()  # a repeated "cells" key: the last one counts, as for json.loads
+        return _cells(text, at, found)
 
     try:
         _members(text, _ws(text, 0), top)

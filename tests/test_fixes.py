@@ -213,3 +213,28 @@ def test_a_notebook_fix_that_breaks_a_cell_is_dropped(tmp_path: Path) -> None:
     target = _notebook(tmp_path, [["a = 1"]])
     plan = fixer.plan([_edit_at(target, 1, 1, 1, 1, "def (")], unsafe=False)
     assert not plan.files and plan.dropped == [(str(target), "RNN201 fix at line 1 would not parse; not applied")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"cells": [{"cell_type": "code", "source": ["a = 1\\n", 7]}]}',  # a non-string line
+        '{"cells": [{"cell_type": "code", "source": {"a": 1}}]}',  # no text source
+        '{"cells": [{"cell_type": "code", "source": ["a = 1"]}], "cells": []}',  # the last "cells" counts
+        '{"cells": [{"cell_type": "code", "source": ["a = 1"]}]',  # truncated JSON
+        '{"cells": [{"cell_type": "code", "source": ["%time a = 1"]}]}',  # the edit falls on a magic line
+    ],
+)
+def test_odd_notebooks_get_no_fix_and_no_crash(text: str, tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    target.write_text(text)
+    plan = fixer.plan([_edit_at(target, 1, 2, 1, 2, " ")], unsafe=False)
+    assert not plan.files and target.read_text() == text
+
+
+def test_notebook_escapes_stay_as_the_file_had_them(tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["s = 'caf\u00e9'\n", "f(s)"]}]
+    target.write_text(json.dumps({"cells": cells}, indent=1, ensure_ascii=True))
+    fixed = fixer.plan([_edit_at(target, 2, 4, 2, 4, ", 'na\u00efve'")], unsafe=False).files[0].fixed
+    assert b"\"f(s, 'na\\u00efve')\"" in fixed and b"\\u00e9" in fixed and fixed.isascii()
