@@ -187,12 +187,17 @@ def _python(kind: str, every: int) -> Callable[[str], str]:
     }.get(kind, lambda t: t)
 
 
-def _notebook(kind: str, data: bytes) -> bytes:
-    """Other layouts of the same notebook: indent 2 with escaped non-ASCII, or each source one string."""
+def _notebook(kind: str, every: int, data: bytes) -> bytes:
+    """Other layouts of the same notebook (indent 2 with escaped non-ASCII, each source one string), or its cells mutated."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         return data
+    if kind in ("blank", "comment", "trailing"):
+        for cell in doc.get("cells", []):
+            if cell.get("cell_type") == "code" and isinstance(cell.get("source"), list):
+                cell["source"] = _python(kind, every)("".join(cell["source"])).splitlines(keepends=True)
+        return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
     if kind == "relayout":
         return (json.dumps(doc, indent=2, ensure_ascii=True) + "\n").encode()
     if kind == "one_string":
@@ -223,7 +228,7 @@ def _mutate(root: Path, kind: str, every: int, crlf: bool, bom: bool) -> None:
         if p.suffix == ".py":
             data = _python(kind, every)(text).encode()
         elif p.suffix == ".ipynb":
-            data = _notebook(kind, data)
+            data = _notebook(kind, every, data)
         else:
             data = _yaml(kind, text).encode()
         if crlf:
@@ -243,10 +248,10 @@ def _fixable(suffixes: tuple[str, ...]) -> list[Path]:
 KINDS = {  # mutation -> the files it changes
     "none": (".py", ".ipynb", ".yaml", ".yml"),
     "tabs": (".py",),
-    "blank": (".py", ".yaml", ".yml"),
-    "comment": (".py", ".yaml", ".yml"),
+    "blank": (".py", ".ipynb", ".yaml", ".yml"),
+    "comment": (".py", ".ipynb", ".yaml", ".yml"),
     "alias": (".py",),
-    "trailing": (".py", ".yaml", ".yml"),
+    "trailing": (".py", ".ipynb", ".yaml", ".yml"),
     "relayout": (".ipynb",),
     "one_string": (".ipynb",),
 }
