@@ -1,8 +1,10 @@
 """Applying fixes: minimal text edits, checked by parsing, written atomically.
 
 A fix is applied whole or not at all; fixes whose edits overlap one already taken
-wait for the next round. The edited text must parse, or nothing is written for that
-file and the fixes are reported as dropped. Writes go to a temporary file beside the
+wait for the next round. Python files are edited as text; notebooks inside their code
+cells' source strings (nbfix); YAML configs as text that must still load (yamlfix).
+The edited file must parse, or nothing is written for that file and the fixes are
+reported as dropped. Writes go to a temporary file beside the
 original, keep its permissions and owner, and replace it in one rename; a file that
 changed on disk since it was read is left alone.
 """
@@ -20,8 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnnlint import nbfix, yamlfix
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
 from rnnlint.frontends.source import python_lines
+from rnnlint.textedit import choose, splice
 
 
 @dataclass
@@ -88,8 +92,6 @@ class _Format:
 
 
 def _format(path: str) -> _Format | None:
-    from rnnlint import nbfix, yamlfix
-
     if path.endswith(".py"):
         return _Format(_apply, lambda data, _original: _parses(data), "parse")
     if path.endswith(".ipynb"):
@@ -110,38 +112,6 @@ def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagno
     return (bom + text.encode(encoding)), applied
 
 
-Span = tuple[int, int, int]  # region (a notebook's cell; 0 in a plain file), start offset, end offset
-
-
-def choose(
-    diags: list[Diagnostic], locate: Callable[[Edit], Span | None]
-) -> tuple[list[tuple[int, int, int, str, int]], list[Diagnostic]]:
-    """The edits of every fix that can be placed and overlaps none taken before it: (region, start, end, content, order)."""
-    taken: list[Span] = []
-    chosen: list[tuple[int, int, int, str, int]] = []
-    applied = []
-    for d in sorted(diags, key=Diagnostic.sort_key):
-        assert d.fix is not None
-        spans = [(locate(e), e) for e in d.fix.edits]
-        placed = [(span, e) for span, e in spans if span is not None]
-        if len(placed) != len(spans):
-            continue  # an edit rnnlint cannot place here (a notebook magic line): the whole fix waits
-        if any(_overlaps(span, taken) for span, _ in placed):
-            continue  # the next round applies it, on the text this round produces
-        for span, edit in placed:
-            taken.append(span)
-            chosen.append((*span, edit.content, len(chosen)))
-        applied.append(d)
-    return chosen, applied
-
-
-def splice(text: str, edits: list[tuple[int, int, str, int]]) -> str:
-    """Apply (start, end, content, order) edits, from the end so that earlier offsets stay right."""
-    for s, e, content, _ in sorted(edits, key=lambda c: (c[0], c[3]), reverse=True):
-        text = text[:s] + content + text[e:]
-    return text
-
-
 def _valid_subset(fmt: _Format, original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic], list[Diagnostic]]:
     """Together the fixes break the file: keep each one that still passes with those kept before it."""
     kept: list[Diagnostic] = []
@@ -154,11 +124,6 @@ def _valid_subset(fmt: _Format, original: bytes, diags: list[Diagnostic]) -> tup
         else:
             broken.append(d)
     return fixed, fmt.apply(original, kept)[1] if kept else [], broken
-
-
-def _overlaps(span: Span, taken: list[Span]) -> bool:
-    r, s, e = span
-    return any(r == tr and ((s < te and ts < e) or (s == e == ts == te)) for tr, ts, te in taken)
 
 
 def _decode(data: bytes) -> tuple[str, str, bytes]:

@@ -20,6 +20,7 @@ from typing import Any
 from rnnlint.diagnostics import Diagnostic, Edit
 from rnnlint.frontends.notebook import Notebook, read_notebook
 from rnnlint.frontends.source import SourceError
+from rnnlint.textedit import choose, splice
 
 _WS = re.compile(r"[ \t\n\r]*")
 _ESCAPED_NON_ASCII = re.compile(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]|[1-9a-fA-F][0-9a-fA-F]{2})[0-9a-fA-F]")
@@ -215,8 +216,6 @@ def _span(cells: _Cells, edit: Edit) -> tuple[int, int, int] | None:
 # -- applying -------------------------------------------------------------------------------------------
 def apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic]]:
     """The notebook with the fixes that map into code cells applied (others wait or are left out)."""
-    from rnnlint.fixer import choose, splice
-
     indexed = _index(original)
     if indexed is None:
         return original, []

@@ -17,6 +17,7 @@ import yaml
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
 from rnnlint.frontends.source import SourceError
 from rnnlint.frontends.yamlnodes import YMap, YScalar, _Loader, load
+from rnnlint.textedit import choose, splice
 
 _LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")  # YAML's line breaks, as PyYAML counts
 _REPLACEABLE = re.compile(r"^(?:[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|null|Null|NULL|~|false|False|FALSE)$")
@@ -149,8 +150,6 @@ def _splice(text: str, line: int, col: int, end_line: int, end_col: int, content
 
 def apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic]]:
     """The config with the fixes applied (UTF-8, byte-order mark and line breaks kept)."""
-    from rnnlint.fixer import choose, splice
-
     bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
     try:
         text = original[len(bom) :].decode("utf-8")
