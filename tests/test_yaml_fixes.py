@@ -98,3 +98,13 @@ def test_clipping_by_value_gets_no_trainer_fix(tmp_path: Path) -> None:
         "optimizer:\n  class_path: torch.optim.Adam\n"
     )
     assert all(d.fix is None for d in _lint(tmp_path).diagnostics if d.code == "RNN201")
+
+
+def test_a_trainer_section_without_lightning_evidence_gets_no_fix(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        "trainer:\n  max_epochs: 3\n"
+        "model:\n  _target_: torch.nn.LSTM\n  input_size: 8\n  hidden_size: 128\n"
+        "optimizer:\n  _target_: torch.optim.Adam\n"
+    )
+    found = [d for d in _lint(tmp_path).diagnostics if d.code == "RNN201"]
+    assert found and all(d.fix is None for d in found)

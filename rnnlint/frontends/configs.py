@@ -550,7 +550,14 @@ def _trainer_fix(data: bytes, root: YMap) -> dict[str, ConfigFix]:
         path = ()
     else:
         trainer = root.get("trainer")
-        if isinstance(trainer, YMap) and not trainer.tag and (_target_of(trainer) in _TRAINERS or not _target_of(trainer)):
+        lightning_cli = "seed_everything" in root.items or any(
+            isinstance(v, YMap) and v.scalar("class_path") for v in root.items.values()
+        )
+        if (
+            isinstance(trainer, YMap)
+            and not trainer.tag
+            and (_target_of(trainer) in _TRAINERS or (lightning_cli and not _target_of(trainer)))
+        ):
             path = ("trainer",)
     if path is None:
         return {}
