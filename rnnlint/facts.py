@@ -9,9 +9,13 @@ and where it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Edit, Loc
 from rnnlint.values import UNKNOWN, Value
+
+if TYPE_CHECKING:
+    from rnnlint.yamlfix import ConfigFix
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,7 @@ class TrainingLoop:
     tf_name: str | None = None  # what the step's module calls the TF namespace it uses ("tf", "tf.compat.v1")
     gradient_list: tuple[LineSite, str] | None = None  # `grads = tape.gradient(...)`: after it, the list's name
     minimize: MinimizeRewrite | None = None  # TF1 `opt.minimize(loss)`, to spell as compute/clip/apply
+    config_fixes: dict[str, ConfigFix] = field(default_factory=dict)  # configs: where the recipe sets "clip", "weight_decay"
 
 
 @dataclass

@@ -25,6 +25,9 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
             if opt.api.startswith("torch.optim")
             else _keras_regularizer_fix(facts, opt.loc.path, decay)
         )
+        in_config = [lp for lp in facts.loops if "weight_decay" in lp.config_fixes and lp.loc.path == opt.loc.path]
+        if in_config:  # rnnlint's own config schema: set `optim.weight_decay` in the YAML
+            fix = in_config[0].config_fixes["weight_decay"].fix(opt.loc.path, settings.fix.weight_decay)
         yield Report(
             opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)", fix
         )

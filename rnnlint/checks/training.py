@@ -37,6 +37,8 @@ def no_gradient_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Repor
 
 
 def _clip_fix(loop: TrainingLoop, facts: UnitFacts, norm: str) -> Fix | None:
+    if loop.kind == "config" and "clip" in loop.config_fixes:
+        return loop.config_fixes["clip"].fix(loop.loc.path, float(norm))
     if loop.kind == "torch":
         return fixes.clip_torch_loop(loop, facts.optimizers, norm)
     if loop.kind == "lightning" and facts.trainers:

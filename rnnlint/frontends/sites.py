@@ -2,8 +2,9 @@
 
 Fixes are minimal text edits at exact source positions (the rest of the file, its
 comments, quotes and formatting stay byte for byte), and every fixed file is parsed
-again before it is written. Notebooks and YAML configs get no sites yet: their
-positions are not plain file offsets.
+again before it is written. In a notebook a site's line counts through the joined code
+cells (its Loc carries the cell coordinates too); the fixer maps it into the cell's
+source strings. YAML configs get no Python sites: their lines are generated code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from rnnlint.frontends.source import char_col
 
 
 def _plain(mod: ModuleInfo) -> bool:
-    return mod.cells is None and mod.config_positions is None
+    """Python text at these positions: a .py file or a notebook's code cells (not a config's generated code)."""
+    return mod.config_positions is None
 
 
 def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
@@ -52,7 +54,7 @@ def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
             at = probe = probe + 1
             continue
         break
-    return KwargSite(Loc(mod.display, line, at + 1, line, at + 1), prefix, given)
+    return KwargSite(mod.span(line, at + 1, line, at + 1), prefix, given)
 
 
 def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
@@ -72,7 +74,7 @@ def line_site_after(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
     indent = first[: len(first) - len(first.lstrip())]
     last = mod.lines[stmt.end_lineno - 1]
     end = len(last.rstrip("\r\n"))
-    return LineSite(Loc(mod.display, stmt.end_lineno, end + 1, stmt.end_lineno, end + 1), indent)
+    return LineSite(mod.span(stmt.end_lineno, end + 1, stmt.end_lineno, end + 1), indent)
 
 
 def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
@@ -82,7 +84,7 @@ def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
         return None
     first = mod.lines[stmt.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
-    return LineSite(Loc(mod.display, stmt.lineno, 1, stmt.lineno, 1), indent)
+    return LineSite(mod.span(stmt.lineno, 1, stmt.lineno, 1), indent)
 
 
 def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
@@ -92,7 +94,7 @@ def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
         return None
     if any(isinstance(s, ast.stmt) and s is not stmt and s.lineno == stmt.lineno for s in ast.walk(mod.tree)):
         return None  # `a; b` on one line: not a whole-line statement
-    return Loc(mod.display, stmt.lineno, 1, stmt.end_lineno + 1, 1)
+    return mod.span(stmt.lineno, 1, stmt.end_lineno + 1, 1)
 
 
 def module_alias(mod: ModuleInfo, module: str) -> str | None:
@@ -116,6 +118,6 @@ def import_site(mod: ModuleInfo) -> LineSite | None:
         elif last:
             break
     if last == 0:
-        return LineSite(Loc(mod.display, 1, 1, 1, 1), "")
+        return LineSite(mod.span(1, 1, 1, 1), "")
     end = len(mod.lines[last - 1].rstrip("\r\n"))
-    return LineSite(Loc(mod.display, last, end + 1, last, end + 1), "")
+    return LineSite(mod.span(last, end + 1, last, end + 1), "")

@@ -88,6 +88,8 @@ class TrainingSteps:
                     self._fix_sites(loop, first, flat)
                 elif flavor == "tf":
                     self._tf_fix_sites(loop, first, flat)
+                elif flavor == "config":
+                    loop.config_fixes = dict(first.mod.config_fixes)
                 self.facts.loops.append(loop)
             for m in [*self._misplaced(flat), *self._unapplied(flat)]:
                 k = (m.loc.path, m.loc.line, m.loc.col)
