@@ -20,11 +20,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class KwargSite:
-    """Where ``, name=value`` goes in a call: a zero-width position before its ")"."""
+    """Where ``, name=value`` goes in a call: a zero-width position after its last argument."""
 
     loc: Loc
-    prefix: str  # ", " after an argument, " " after a trailing comma, "" in empty parentheses
+    prefix: str  # ", " after an argument, "" in empty parentheses, a new line in a one-argument-per-line call
     given: frozenset[str] = frozenset()  # keyword names the call already has
+    suffix: str = ""  # "," when the new argument gets a line of its own
+
+    def edit(self, code: str) -> Edit:
+        """The edit that adds ``code`` (``name=value``) as the call's last argument."""
+        return Edit(self.loc, f"{self.prefix}{code}{self.suffix}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,6 @@ class PlateauSite:
     scheduler: str = "scheduler"  # torch: a name not yet bound
     callbacks: KwargSite | None = None  # keras: the end of fit's callbacks list, or fit's keyword site
     new_keyword: bool = False  # keras: fit has no callbacks= yet
-    suffix: str = ""  # keras: "," when the callback goes on a line of its own
 
 
 @dataclass

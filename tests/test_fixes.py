@@ -158,7 +158,8 @@ def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
         ("f()\n", "f(z=1)\n"),
         ("f(a,)\n", "f(a, z=1,)\n"),
         ("f(a, k=(1))\n", "f(a, k=(1), z=1)\n"),
-        ("f(\n    a,\n    lr=1e-3,  # why\n)\n", "f(\n    a,\n    lr=1e-3, z=1,  # why\n)\n"),
+        ("f(\n    a,\n    lr=1e-3,  # why\n)\n", "f(\n    a,\n    lr=1e-3,  # why\n    z=1,\n)\n"),
+        ("f(a,\n  b)\n", "f(a,\n  b, z=1)\n"),
         ("f('é', b)\n", "f('é', b, z=1)\n"),
         ("f(x for x in y)\n", None),
     ],
@@ -178,7 +179,7 @@ def test_keyword_insertion_keeps_commas_and_comments(src: str, expected: str | N
     assert site is not None
     lines = src.splitlines(keepends=True)
     line = lines[site.loc.line - 1]
-    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.prefix + "z=1" + line[site.loc.col - 1 :]
+    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.edit("z=1").content + line[site.loc.col - 1 :]
     assert "".join(lines) == expected
 
 
@@ -242,3 +243,25 @@ def test_notebook_escapes_stay_as_the_file_had_them(tmp_path: Path) -> None:
     target.write_text(json.dumps({"cells": cells}, indent=1, ensure_ascii=True))
     fixed = fixer.plan([_edit_at(target, 2, 4, 2, 4, ", 'na\u00efve'")], unsafe=False).files[0].fixed
     assert b"\"f(s, 'na\\u00efve')\"" in fixed and b"\\u00e9" in fixed and fixed.isascii()
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "loss.backward(); optimizer.step()\n",
+        "if ok: loss.backward()\noptimizer.step()\n",
+        "x = 1; loss.backward()\noptimizer.step()\n",
+    ],
+)
+def test_no_line_site_for_a_statement_that_shares_its_line(src: str) -> None:
+    from rnnlint.frontends.pyindex import parse_module
+    from rnnlint.frontends.sites import line_site_after
+    from rnnlint.frontends.source import SourceError
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    backward = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "loss.backward()")
+    assert line_site_after(mod, backward) is None
+    own = parse_module(b"loss.backward()\noptimizer.step()\n", "x.py", "x.py")
+    assert not isinstance(own, SourceError)
+    assert line_site_after(own, next(n for n in ast.walk(own.tree) if isinstance(n, ast.Call))) is not None

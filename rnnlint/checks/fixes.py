@@ -18,7 +18,7 @@ def add_kwarg(site: KwargSite | None, name: str, value: str, message: str) -> Fi
     """``f(a)`` -> ``f(a, name=value)``; nothing when the call already names it."""
     if site is None or name in site.given:
         return None
-    return Fix("safe", message, (Edit(site.loc, f"{site.prefix}{name}={value}"),))
+    return Fix("safe", message, (site.edit(f"{name}={value}"),))
 
 
 def line_after(site: LineSite, code: str) -> Edit:
@@ -85,7 +85,7 @@ def plateau(site: PlateauSite | None, path: str, factor: str, patience: int) -> 
     elif site.framework == "keras" and site.callbacks is not None:
         callback = f"{site.scheduler_class}(factor={factor}, patience={patience})"
         text = f"callbacks=[{callback}]" if site.new_keyword else callback
-        edits = (Edit(site.callbacks.loc, f"{site.callbacks.prefix}{text}{site.suffix}"),)
+        edits = (site.callbacks.edit(text),)
         message = f"add `{callback}` to fit's callbacks (it watches val_loss)"
     else:
         return None
@@ -160,6 +160,6 @@ def keras_l2(layers: list[RecurrentLayer], path: str, decay: str) -> Fix | None:
         assert site is not None
         if site.import_edit is not None and site.import_edit not in edits:
             edits.insert(0, site.import_edit)
-        edits.append(Edit(site.kwargs.loc, f"{site.kwargs.prefix}kernel_regularizer={site.regularizers}.l2({decay})"))
+        edits.append(site.kwargs.edit(f"kernel_regularizer={site.regularizers}.l2({decay})"))
     names = {layer.l2_site.regularizers for layer in keras if layer.l2_site}
     return Fix("safe", f"add `kernel_regularizer={min(names)}.l2({decay})` to the recurrent layers", tuple(edits))

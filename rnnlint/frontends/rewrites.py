@@ -280,7 +280,7 @@ def torch_bidirectional(
         site = kwarg_site(mod, call)
         if site is None:
             return None
-        set_flag = Edit(site.loc, f"{site.prefix}bidirectional=True")
+        set_flag = site.edit("bidirectional=True")
     return Rewrite(
         (set_flag, _replace(mod, features, doubled)),
         f"set `bidirectional=True` and give `self.{consumer}` the doubled width `{doubled}`",
@@ -523,7 +523,7 @@ def keras_plateau(mod: ModuleInfo, site: CallSite) -> PlateauSite | None:
         indent = mod.lines[start[0] - 1][: start[1]]
         if not indent.strip() and re.fullmatch(r",\s*(#.*)?", mod.lines[at[0] - 1][at[1] :].rstrip()):
             eol = (at[0], len(mod.lines[at[0] - 1]))  # one callback per line: a line of its own
-            return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, eol, eol), f"\n{indent}"), suffix=",")
+            return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, eol, eol), f"\n{indent}", suffix=","))
         return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, at, at), ", "))
     row, col = _end(mod, kw.value)
     if mod.lines[row - 1][col - 1 : col] != "]":

@@ -10,11 +10,14 @@ source strings. YAML configs get no Python sites: their lines are generated code
 from __future__ import annotations
 
 import ast
+import re
 
 from rnnlint.diagnostics import Loc
 from rnnlint.facts import KwargSite, LineSite
 from rnnlint.frontends.pyindex import ModuleInfo
 from rnnlint.frontends.source import char_col
+
+_TRAILING_COMMA = re.compile(r"\s*,\s*(#.*)?")
 
 
 def _plain(mod: ModuleInfo) -> bool:
@@ -26,7 +29,9 @@ def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
     """The insertion point for ``, name=value``: right after the last argument, or inside empty parentheses.
 
     Inserting after the last argument (not before ``)``) keeps a trailing comma and a
-    comment after it where they are: ``lr=1e-3,  # why`` becomes ``lr=1e-3, weight_decay=1e-5,  # why``.
+    comment after it where they are. In a call laid out one argument per line with a
+    trailing comma the new argument gets a line of its own after the last one (and after
+    its comment).
     """
     if not _plain(mod) or call.end_lineno is None or call.end_col_offset is None:
         return None
@@ -54,6 +59,12 @@ def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
             at = probe = probe + 1
             continue
         break
+    rest = text[at:].rstrip("\r\n")
+    if arguments and call.end_lineno > line and _TRAILING_COMMA.fullmatch(rest):
+        # one argument per line with a trailing comma: the new one gets its own line, as a formatter would write it
+        indent = text[: len(text) - len(text.lstrip())]
+        end = len(text.rstrip("\r\n"))
+        return KwargSite(mod.span(line, end + 1, line, end + 1), f"\n{indent}", given, ",")
     return KwargSite(mod.span(line, at + 1, line, at + 1), prefix, given)
 
 
@@ -68,13 +79,29 @@ def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
 def line_site_after(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
     """The end of the statement holding ``node``: new statements go on the lines after it."""
     stmt = statement_of(mod, node)
-    if not _plain(mod) or stmt is None or stmt.end_lineno is None:
+    if not _plain(mod) or stmt is None or stmt.end_lineno is None or _shares_a_line(mod, stmt):
         return None
     first = mod.lines[stmt.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
     last = mod.lines[stmt.end_lineno - 1]
     end = len(last.rstrip("\r\n"))
     return LineSite(mod.span(stmt.end_lineno, end + 1, stmt.end_lineno, end + 1), indent)
+
+
+def _shares_a_line(mod: ModuleInfo, stmt: ast.stmt) -> bool:
+    """``a; b`` or ``if c: a``: a statement that does not own its lines, so code put before or after them would
+    run in the wrong place."""
+    first = mod.lines[stmt.lineno - 1] if stmt.lineno <= len(mod.lines) else ""
+    if char_col(first, stmt.col_offset) != len(first) - len(first.lstrip()):
+        return True
+    parent = mod.parents().get(id(stmt))
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            i = next(i for i, s in enumerate(block) if s is stmt)
+            after = block[i + 1] if i + 1 < len(block) else None
+            return after is not None and after.lineno == stmt.end_lineno
+    return False
 
 
 def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
@@ -92,8 +119,8 @@ def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
     stmt = statement_of(mod, node)
     if not _plain(mod) or stmt is None or stmt.end_lineno is None:
         return None
-    if any(isinstance(s, ast.stmt) and s is not stmt and s.lineno == stmt.lineno for s in ast.walk(mod.tree)):
-        return None  # `a; b` on one line: not a whole-line statement
+    if _shares_a_line(mod, stmt):
+        return None
     return mod.span(stmt.lineno, 1, stmt.end_lineno + 1, 1)
 
 
