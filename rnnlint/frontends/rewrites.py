@@ -33,7 +33,8 @@ _KEEPS_FEATURES = {"mean", "sum", "max", "amax", "contiguous", "relu", "tanh", "
 
 # -- positions ------------------------------------------------------------------------------
 def _plain(mod: ModuleInfo) -> bool:
-    return mod.cells is None and mod.config_positions is None
+    """Python source at these positions: a .py file or notebook cells (the fixer maps edits into cells)."""
+    return mod.config_positions is None
 
 
 def _start(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
@@ -55,7 +56,7 @@ def _text(mod: ModuleInfo, a: tuple[int, int], b: tuple[int, int]) -> str:
 
 
 def _loc(mod: ModuleInfo, a: tuple[int, int], b: tuple[int, int]) -> Loc:
-    return Loc(mod.display, a[0], a[1] + 1, b[0], b[1] + 1)
+    return mod.span(a[0], a[1] + 1, b[0], b[1] + 1)
 
 
 def _source(mod: ModuleInfo, node: ast.AST) -> str:
@@ -75,7 +76,7 @@ def drop_argument(mod: ModuleInfo, call: ast.Call, arg: ast.expr | ast.keyword) 
     s, e = _start(mod, arg), _end(mod, arg)
     before, after = mod.lines[s[0] - 1][: s[1]], mod.lines[e[0] - 1][e[1] :]
     if not before.strip() and re.fullmatch(r"\s*,?\s*(#.*)?", after) and e[0] < len(mod.lines):
-        return Edit(Loc(mod.display, s[0], 1, e[0] + 1, 1), "")
+        return Edit(mod.span(s[0], 1, e[0] + 1, 1), "")
     if i > 0 and re.fullmatch(r"\s*,\s*", _text(mod, _end(mod, args[i - 1]), s)):
         return Edit(_loc(mod, _end(mod, args[i - 1]), e), "")
     if i + 1 < len(args) and re.fullmatch(r"\s*,\s*", _text(mod, e, _start(mod, args[i + 1]))):

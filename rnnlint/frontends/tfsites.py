@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from rnnlint.diagnostics import Edit, Loc
+from rnnlint.diagnostics import Edit
 from rnnlint.facts import KerasL2Site, KwargSite, LineSite, MinimizeRewrite, OptaxChainSite, Optimizer, TrainingLoop
 from rnnlint.frontends.pyindex import ModuleInfo, Scope
 from rnnlint.frontends.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
@@ -84,7 +84,7 @@ def tf_clip_sites(
     ``kind`` is the first gradient event's kind, ``node`` its call, ``step`` the ``apply_gradients`` call of
     the same function (or None), ``qname`` what the first event's receiver or function resolves to.
     """
-    if not isinstance(node, ast.Call) or mod.cells is not None or mod.config_positions is not None:
+    if not isinstance(node, ast.Call) or mod.config_positions is not None:
         return
     if kind == "minimize":
         api = qname or tf1_optimizer_api(node, optimizers)
@@ -199,7 +199,7 @@ def optax_chain_site(mod: ModuleInfo, call: ast.Call, chain_qname: str | None) -
     ``chain_qname`` is what the call's parent call resolves to (``optax.chain`` when it already is in one).
     """
     optax = module_alias(mod, "optax")
-    if optax is None or mod.cells is not None or mod.config_positions is not None:
+    if optax is None or mod.config_positions is not None:
         return None
     parent = mod.parents().get(id(call))
     if chain_qname == "optax.chain" and isinstance(parent, ast.Call) and parent.args and call in parent.args:
@@ -207,10 +207,10 @@ def optax_chain_site(mod: ModuleInfo, call: ast.Call, chain_qname: str | None) -
         if any(isinstance(a, ast.Starred) for a in parent.args):
             return None
         loc = mod.loc(first)
-        return OptaxChainSite(optax, Loc(loc.path, loc.line, loc.col, loc.line, loc.col), None)
+        return OptaxChainSite(optax, mod.span(loc.line, loc.col, loc.line, loc.col), None)
     loc = mod.loc(call)
-    start = Loc(loc.path, loc.line, loc.col, loc.line, loc.col)
-    end = Loc(loc.path, loc.end_line, loc.end_col, loc.end_line, loc.end_col)
+    start = mod.span(loc.line, loc.col, loc.line, loc.col)
+    end = mod.span(loc.end_line, loc.end_col, loc.end_line, loc.end_col)
     return OptaxChainSite(optax, start, end)
 
 
@@ -363,11 +363,11 @@ def _weighted(term: ast.expr) -> bool:
 
 def log_softmax_edits(mod: ModuleInfo, node: ast.expr) -> tuple[Edit, ...]:
     """``x`` -> ``x.log_softmax(-1)`` (parenthesised when ``x`` is not an atom): classes are CTC's last axis."""
-    if mod.cells is not None or mod.config_positions is not None or isinstance(node, ast.Starred):
+    if mod.config_positions is not None or isinstance(node, ast.Starred):
         return ()
     loc = mod.loc(node)
-    end = Loc(loc.path, loc.end_line, loc.end_col, loc.end_line, loc.end_col)
+    end = mod.span(loc.end_line, loc.end_col, loc.end_line, loc.end_col)
     if isinstance(node, _ATOMS):
         return (Edit(end, ".log_softmax(-1)"),)
-    start = Loc(loc.path, loc.line, loc.col, loc.line, loc.col)
+    start = mod.span(loc.line, loc.col, loc.line, loc.col)
     return (Edit(start, "("), Edit(end, ").log_softmax(-1)"))
