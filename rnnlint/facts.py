@@ -9,18 +9,27 @@ and where it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from rnnlint.diagnostics import Loc
+from rnnlint.diagnostics import Edit, Loc
 from rnnlint.values import UNKNOWN, Value
+
+if TYPE_CHECKING:
+    from rnnlint.yamlfix import ConfigFix
 
 
 @dataclass(frozen=True)
 class KwargSite:
-    """Where ``, name=value`` goes in a call: a zero-width position before its ")"."""
+    """Where ``, name=value`` goes in a call: a zero-width position after its last argument."""
 
     loc: Loc
-    prefix: str  # ", " after an argument, " " after a trailing comma, "" in empty parentheses
+    prefix: str  # ", " after an argument, "" in empty parentheses, a new line in a one-argument-per-line call
     given: frozenset[str] = frozenset()  # keyword names the call already has
+    suffix: str = ""  # "," when the new argument gets a line of its own
+
+    def edit(self, code: str) -> Edit:
+        """The edit that adds ``code`` (``name=value``) as the call's last argument."""
+        return Edit(self.loc, f"{self.prefix}{code}{self.suffix}")
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,29 @@ class LineSite:
 
     loc: Loc
     indent: str
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """An unsafe fix the frontend prepared in full: its edits and what they do."""
+
+    edits: tuple[Edit, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class PlateauSite:
+    """Where a ReduceLROnPlateau goes (RNN204): torch after the optimizer and the validation loss, Keras in fit()."""
+
+    framework: str  # "torch" | "keras"
+    scheduler_class: str  # ReduceLROnPlateau in this module's spelling
+    create: LineSite | None = None  # torch: after the optimizer's statement
+    step: LineSite | None = None  # torch: after the statement that computes the validation loss
+    optimizer: str = ""
+    monitor: str = ""  # torch: the validation loss's name
+    scheduler: str = "scheduler"  # torch: a name not yet bound
+    callbacks: KwargSite | None = None  # keras: the end of fit's callbacks list, or fit's keyword site
+    new_keyword: bool = False  # keras: fit has no callbacks= yet
 
 
 @dataclass
@@ -60,6 +92,8 @@ class RecurrentLayer:
         return (n / 2 if self.half_of_pair else n) * times
 
     cudnn_blockers: list[str] = field(default_factory=list)  # options that rule out the fused cuDNN kernel
+    rewrites: dict[str, Rewrite] = field(default_factory=dict)  # unsafe fixes: "gru", "bidirectional", "output_dropout"
+    l2_site: KerasL2Site | None = None  # where `kernel_regularizer=...l2(...)` goes (Keras layers, RNN301)
 
     @property
     def display(self) -> str:
@@ -86,6 +120,7 @@ class Optimizer:
     kwargs: KwargSite | None = None
     keras_string: str | None = None  # compile(optimizer="adam"): the optimizer class to write instead, in this module's spelling
     params_text: str | None = None  # the parameters it updates, as code that can run again
+    optax_chain: OptaxChainSite | None = None  # where clipping joins an optax optimizer (RNN201)
 
     @property
     def display(self) -> str:
@@ -144,6 +179,7 @@ class LossApplication:
     input_source: str = "unknown"  # "log_softmax" | "softmax" | "model_output" | "unknown"
     target_source: str = "unknown"  # "one_hot" | "unknown"
     lengths_constant: bool | None = None  # CTC input lengths made with torch.full
+    log_softmax: tuple[Edit, ...] = ()  # edits that apply `.log_softmax(-1)` to the input (RNN304)
 
 
 @dataclass
@@ -169,6 +205,10 @@ class TrainingLoop:
     scaler: str | None = None  # the AMP GradScaler's expression
     torch_name: str | None = None  # what the module calls torch, if it imports it
     import_site: LineSite | None = None
+    tf_name: str | None = None  # what the step's module calls the TF namespace it uses ("tf", "tf.compat.v1")
+    gradient_list: tuple[LineSite, str] | None = None  # `grads = tape.gradient(...)`: after it, the list's name
+    minimize: MinimizeRewrite | None = None  # TF1 `opt.minimize(loss)`, to spell as compute/clip/apply
+    config_fixes: dict[str, ConfigFix] = field(default_factory=dict)  # configs: where the recipe sets "clip", "weight_decay"
 
 
 @dataclass
@@ -195,6 +235,7 @@ class Finding:
 
     loc: Loc
     text: str = ""
+    added_to_loss: tuple[Edit, ...] = ()  # unused regularization: the edits that add it to the optimized loss (RNN302)
 
 
 @dataclass
@@ -244,6 +285,7 @@ class UnitFacts:
     tasks: dict[str, ModelTask] = field(default_factory=dict)
     unit_task: ModelTask = field(default_factory=ModelTask)
     sequence_length: Value = UNKNOWN  # the longest statically known sequence length (bptt, seq_len ...)
+    plateau: PlateauSite | None = None  # where RNN204's unsafe fix adds a ReduceLROnPlateau
 
     @property
     def has_training(self) -> bool:
@@ -267,3 +309,39 @@ class UnitFacts:
             # an explicit encoder/classifier keeps its role beside a decoder in the same unit
             return ModelTask([], own.whole_input + self.unit_task.whole_input)
         return ModelTask(own.causal + self.unit_task.causal, own.whole_input + self.unit_task.whole_input)
+
+
+# -- sites for the TensorFlow, optax and Keras fixes (constants come from settings when the fix is built) --
+
+
+@dataclass(frozen=True)
+class MinimizeRewrite:
+    """``head opt.minimize(loss, ...)`` -> compute_gradients, clip_by_global_norm, apply_gradients."""
+
+    statement: Loc  # the statement, replaced whole
+    indent: str
+    head: str  # "train_op = ", "return " or ""
+    optimizer: str  # the optimizer's expression (a name, or the one bound by `bind`)
+    bind: str | None  # "optimizer = tf.train.AdamOptimizer(lr)": a constructed receiver, bound once
+    compute_args: str  # "loss, var_list=tvars"
+    apply_kwargs: str  # ", global_step=global_step"
+    grads: str
+    variables: str
+
+
+@dataclass(frozen=True)
+class OptaxChainSite:
+    """Where ``optax.clip_by_global_norm(...)`` goes: before ``start`` and, when wrapping, a ")" at ``end``."""
+
+    optax: str  # the module's name for optax
+    start: Loc
+    end: Loc | None  # None: the optimizer is already in an optax.chain, the clip joins it as first element
+
+
+@dataclass(frozen=True)
+class KerasL2Site:
+    """``kernel_regularizer=<regularizers>.l2(...)`` for one Keras recurrent layer."""
+
+    kwargs: KwargSite
+    regularizers: str  # "keras.regularizers", "tf.keras.regularizers", "regularizers"
+    import_edit: Edit | None = None  # `from tensorflow.keras import regularizers` when the module has no name for it

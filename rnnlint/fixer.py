@@ -1,8 +1,10 @@
 """Applying fixes: minimal text edits, checked by parsing, written atomically.
 
 A fix is applied whole or not at all; fixes whose edits overlap one already taken
-wait for the next round. The edited text must parse, or nothing is written for that
-file and the fixes are reported as dropped. Writes go to a temporary file beside the
+wait for the next round. Python files are edited as text; notebooks inside their code
+cells' source strings (nbfix); YAML configs as text that must still load (yamlfix).
+The edited file must parse, or nothing is written for that file and the fixes are
+reported as dropped. Writes go to a temporary file beside the
 original, keep its permissions and owner, and replace it in one rename; a file that
 changed on disk since it was read is left alone.
 """
@@ -16,11 +18,14 @@ import io
 import os
 import tempfile
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnnlint import nbfix, yamlfix
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
 from rnnlint.frontends.source import python_lines
+from rnnlint.textedit import choose, splice
 
 
 @dataclass
@@ -50,65 +55,75 @@ def plan(diagnostics: list[Diagnostic], unsafe: bool) -> Outcome:
     outcome = Outcome()
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
-        if wanted(d, unsafe) and d.loc.cell is None and d.loc.path.endswith(".py"):
+        if wanted(d, unsafe) and _format(d.loc.path) is not None and _one_file(d):
             by_path.setdefault(d.loc.path, []).append(d)
     for path, diags in sorted(by_path.items()):
+        fmt = _format(path)
+        assert fmt is not None
         try:
             original = Path(path).read_bytes()
         except OSError as exc:
             outcome.dropped.append((path, f"cannot read: {exc.strerror or exc}"))
             continue
-        fixed, applied = _apply(original, diags)
-        if applied and not _parses(fixed):
-            fixed, applied, broken = _parsing_subset(original, diags)
+        fixed, applied = fmt.apply(original, diags)
+        if applied and not fmt.valid(fixed, original):
+            fixed, applied, broken = _valid_subset(fmt, original, diags)
             for d in broken:
-                outcome.dropped.append((path, f"{d.code} fix at line {d.loc.line} would not parse; not applied"))
+                where = f"line {d.loc.line}" if d.loc.cell is None else f"cell {d.loc.cell}:{d.loc.cell_line}"
+                outcome.dropped.append((path, f"{d.code} fix at {where} would not {fmt.check}; not applied"))
         if not applied:
             continue
         outcome.files.append(FileFix(path, original, fixed, applied))
     return outcome
 
 
+def _one_file(d: Diagnostic) -> bool:
+    """Fixes edit the file of their finding; one reaching into another file is not applied (silence when unsure)."""
+    return d.fix is not None and all(e.loc.path == d.loc.path for e in d.fix.edits)
+
+
+@dataclass(frozen=True)
+class _Format:
+    """How one kind of file is edited and what it must still do afterwards."""
+
+    apply: Callable[[bytes, list[Diagnostic]], tuple[bytes, list[Diagnostic]]]
+    valid: Callable[[bytes, bytes], bool]
+    check: str  # "parse": said when a fix is dropped
+
+
+def _format(path: str) -> _Format | None:
+    if path.endswith(".py"):
+        return _Format(_apply, lambda data, _original: _parses(data), "parse")
+    if path.endswith(".ipynb"):
+        return _Format(nbfix.apply, nbfix.valid, "parse")
+    if path.endswith((".yaml", ".yml")):
+        return _Format(yamlfix.apply, yamlfix.valid, "load")
+    return None
+
+
 def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic]]:
     text, encoding, bom = _decode(original)
     newline = "\r\n" if "\r\n" in text[:4096] else "\n"
     starts = _line_starts(text)
-    taken: list[tuple[int, int]] = []
-    chosen: list[tuple[int, int, str, int]] = []  # start, end, content, order
-    applied = []
-    for d in sorted(diags, key=Diagnostic.sort_key):
-        assert d.fix is not None
-        spans = [
-            (_offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col), e)
-            for e in d.fix.edits
-        ]
-        if any(_overlaps(s, e, taken) for s, e, _ in spans):
-            continue  # the next round applies it, on the text this round produces
-        for s, e, edit in spans:
-            taken.append((s, e))
-            chosen.append((s, e, edit.content.replace("\n", newline), len(chosen)))
-        applied.append(d)
-    for s, e, content, _ in sorted(chosen, key=lambda c: (c[0], c[3]), reverse=True):
-        text = text[:s] + content + text[e:]
+    chosen, applied = choose(
+        diags, lambda e: (0, _offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col))
+    )
+    text = splice(text, [(s, e, content.replace("\n", newline), order) for _, s, e, content, order in chosen])
     return (bom + text.encode(encoding)), applied
 
 
-def _parsing_subset(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic], list[Diagnostic]]:
-    """Together the fixes break the code: keep each one that still parses with those kept before it."""
+def _valid_subset(fmt: _Format, original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic], list[Diagnostic]]:
+    """Together the fixes break the file: keep each one that still passes with those kept before it."""
     kept: list[Diagnostic] = []
     broken: list[Diagnostic] = []
     fixed = original
     for d in sorted(diags, key=Diagnostic.sort_key):
-        trial, applied = _apply(original, [*kept, d])
-        if d in applied and _parses(trial):
+        trial, applied = fmt.apply(original, [*kept, d])
+        if d in applied and fmt.valid(trial, original):
             kept, fixed = [k for k in kept if k in applied] + [d], trial
         else:
             broken.append(d)
-    return fixed, _apply(original, kept)[1] if kept else [], broken
-
-
-def _overlaps(s: int, e: int, taken: list[tuple[int, int]]) -> bool:
-    return any((s < te and ts < e) or (s == e == ts == te) for ts, te in taken)
+    return fixed, fmt.apply(original, kept)[1] if kept else [], broken
 
 
 def _decode(data: bytes) -> tuple[str, str, bytes]:
@@ -147,10 +162,17 @@ def diff(outcome: Outcome) -> str:
     """A unified diff of every planned change."""
     chunks = []
     for f in outcome.files:
-        old = _decode(f.original)[0].splitlines(keepends=True)
-        new = _decode(f.fixed)[0].splitlines(keepends=True)
+        old = _text(f.path, f.original).splitlines(keepends=True)
+        new = _text(f.path, f.fixed).splitlines(keepends=True)
         chunks.append("".join(difflib.unified_diff(old, new, f"a/{f.path}", f"b/{f.path}")))
     return "".join(chunks)
+
+
+def _text(path: str, data: bytes) -> str:
+    """A file's text for the diff: Python by its coding cookie; notebooks and configs are UTF-8."""
+    if path.endswith(".py"):
+        return _decode(data)[0]
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def write(outcome: Outcome) -> Outcome:

@@ -28,10 +28,11 @@ def _fix_json(fix: Fix | None) -> dict[str, Any] | None:
         "edits": [
             {
                 "content": e.content,
-                "line": e.loc.line,
+                "line": e.loc.shown_line,
                 "column": e.loc.col,
-                "end_line": e.loc.end_line,
+                "end_line": e.loc.shown_end_line,
                 "end_column": e.loc.end_col,
+                **({"cell": e.loc.cell} if e.loc.cell is not None else {}),  # notebooks: lines count within the cell
             }
             for e in fix.edits
         ],
@@ -246,8 +247,8 @@ def sarif_rule(code: str) -> dict[str, Any]:
 
 def _sarif_fix(d: Diagnostic) -> dict[str, Any] | None:
     """A SARIF fix (artifactChanges -> replacements) for a diagnostic's Fix; None without edits."""
-    if d.fix is None or not d.fix.edits:
-        return None
+    if d.fix is None or not d.fix.edits or any(e.loc.cell is not None for e in d.fix.edits):
+        return None  # a notebook's edits are in its code cells, not regions of the .ipynb file
     by_path: dict[str, list[dict[str, Any]]] = {}
     for e in d.fix.edits:
         by_path.setdefault(e.loc.path, []).append(

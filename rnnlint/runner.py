@@ -10,6 +10,7 @@ an entry is used only if every file the group read (imports, configs) is unchang
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -158,6 +159,21 @@ def _digest_file(path: str) -> str:
         return "missing"
 
 
+@functools.cache
+def _build() -> str:
+    """rnnlint's own code and rule docs as sizes and mtimes: an edited checkout (an editable install) is not
+    served findings that older code cached under the same version number."""
+    from rnnlint.catalogue import rules_dir
+
+    h = hashlib.sha256()
+    for folder, pattern in ((Path(__file__).parent, "*.py"), (rules_dir(), "*.md")):
+        for path in sorted(folder.rglob(pattern)):
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
 class _Cache:
     """Findings per group, in ``<dir>/<version>/<key>.json``; anything unreadable is a miss."""
 
@@ -165,7 +181,8 @@ class _Cache:
         self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
         # issue 7: cached findings name paths relative to the working directory, so it is part of the key; without it a
         # run from another folder reported stale paths and --fix edited whatever file they named there.
-        self.salt = hashlib.sha256(f"{__version__}:{os.getcwd()}:{settings.model_dump_json()}".encode()).hexdigest()
+        salt = f"{__version__}:{_build()}:{os.getcwd()}:{settings.model_dump_json()}"
+        self.salt = hashlib.sha256(salt.encode()).hexdigest()
 
     def _key(self, group: Group) -> str:
         h = hashlib.sha256(self.salt.encode())

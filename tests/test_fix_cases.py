@@ -48,8 +48,11 @@ def test_fix_case(name: str, tmp_path: Path) -> None:
     codes = set(case["fixed"])
     work = tmp_path / name
     shutil.copytree(CASES / name / "before", work)
-    before = {d.code for d in _lint(work).diagnostics if d.fix and d.code in codes}
+    offered = [d for d in _lint(work).diagnostics if d.fix and d.code in codes]
+    before = {d.code for d in offered}
     assert before == codes, f"the before tree should offer fixes for {codes}, offers {before}"
+    unsafe_codes = {d.code for d in offered if d.fix and d.fix.applicability == "unsafe"}
+    assert bool(unsafe_codes) == unsafe, "case.toml's `unsafe` must match the fixes offered"
     result, applied, _ = fix_files(lambda: _lint(work), unsafe, False, io.StringIO(), io.StringIO())
     assert applied >= 1
     assert not codes & {d.code for d in result.diagnostics}, "fixed codes still reported"
@@ -63,4 +66,4 @@ def test_fix_case(name: str, tmp_path: Path) -> None:
         plain = tmp_path / "plain"
         shutil.copytree(CASES / name / "before", plain)
         fix_files(lambda: _lint(plain), False, False, io.StringIO(), io.StringIO())
-        assert codes <= {d.code for d in _lint(plain).diagnostics}
+        assert unsafe_codes <= {d.code for d in _lint(plain).diagnostics}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import shutil
 import stat
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint import fixer
+from rnnlint import fixer, nbfix
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
 from rnnlint.discovery import discover
 from rnnlint.engine import Linter, Result
@@ -27,6 +28,10 @@ FIXABLE = [
     "ctc_phonemes",
     "lstmcell_loop",
     "notebook_sentiment",
+    "tf1_bilstm_crf",
+    "tf2_gradienttape",
+    "keras_ctc_ocr",
+    "keras_addition_seq2seq",
 ]
 
 
@@ -47,22 +52,20 @@ def test_fix_parses_removes_the_fixed_codes_and_converges(name: str, tmp_path: P
     fixable = {(d.code, d.loc.path, d.message) for d in before.diagnostics if d.fix and d.fix.applicability == "safe"}
     snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     after, applied = _fix(root)
-    if name == "notebook_sentiment":  # notebooks are not fixed yet: nothing offered, nothing touched
-        assert applied == 0 and not fixable
-        assert snapshot == {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
-        return
     assert applied >= 1 and fixable
     for p in root.rglob("*.py"):
         ast.parse(p.read_bytes())
+    for p in root.rglob("*.ipynb"):  # still a notebook whose code cells parse, outputs and metadata unchanged
+        assert nbfix.valid(p.read_bytes(), snapshot[p])
     remaining = {(d.code, d.loc.path, d.message) for d in after.diagnostics}
     assert not fixable & remaining
     touched = {Path(d[1]).resolve() for d in fixable}
     for p, data in snapshot.items():
         if p.resolve() not in touched:
             assert p.read_bytes() == data, f"{p} was not fixed but changed"
-    second = {p: p.read_bytes() for p in root.rglob("*.py")}
+    second = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     _, again = _fix(root)
-    assert again == 0 and second == {p: p.read_bytes() for p in root.rglob("*.py")}
+    assert again == 0 and second == {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_crlf_bom_and_permissions_are_kept(tmp_path: Path) -> None:
@@ -155,7 +158,8 @@ def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
         ("f()\n", "f(z=1)\n"),
         ("f(a,)\n", "f(a, z=1,)\n"),
         ("f(a, k=(1))\n", "f(a, k=(1), z=1)\n"),
-        ("f(\n    a,\n    lr=1e-3,  # why\n)\n", "f(\n    a,\n    lr=1e-3, z=1,  # why\n)\n"),
+        ("f(\n    a,\n    lr=1e-3,  # why\n)\n", "f(\n    a,\n    lr=1e-3,  # why\n    z=1,\n)\n"),
+        ("f(a,\n  b)\n", "f(a,\n  b, z=1)\n"),
         ("f('é', b)\n", "f('é', b, z=1)\n"),
         ("f(x for x in y)\n", None),
     ],
@@ -175,5 +179,89 @@ def test_keyword_insertion_keeps_commas_and_comments(src: str, expected: str | N
     assert site is not None
     lines = src.splitlines(keepends=True)
     line = lines[site.loc.line - 1]
-    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.prefix + "z=1" + line[site.loc.col - 1 :]
+    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.edit("z=1").content + line[site.loc.col - 1 :]
     assert "".join(lines) == expected
+
+
+def _notebook(tmp_path: Path, sources: list[object]) -> Path:
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": src} for src in sources]
+    target = tmp_path / "nb.ipynb"
+    target.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
+    return target
+
+
+def _edit_at(target: Path, line: int, col: int, end_line: int, end_col: int, content: str) -> Diagnostic:
+    where = Loc(str(target), line, col, end_line, end_col)
+    return Diagnostic("RNN201", "m", where, fix=Fix("safe", "edit", (Edit(where, content),)))
+
+
+def test_notebook_edits_land_in_the_cell_source(tmp_path: Path) -> None:
+    target = _notebook(tmp_path, [["a = 1\n", "b = 2"], "c = f(x)\nd = 4\n"])
+    original = target.read_bytes()
+    plan = fixer.plan([_edit_at(target, 2, 6, 2, 6, "\ne = 5"), _edit_at(target, 3, 8, 3, 8, ", k=1")], unsafe=False)
+    fixed = plan.files[0].fixed
+    cells = json.loads(fixed)["cells"]
+    assert cells[0]["source"] == ["a = 1\n", "b = 2\n", "e = 5"]
+    assert cells[1]["source"] == "c = f(x, k=1)\nd = 4\n"
+    assert nbfix.valid(fixed, original)
+    assert fixed.replace(b'"b = 2\\n",\n    "e = 5"', b'"b = 2"').replace(b"x, k=1)", b"x)") == original
+
+
+def test_notebook_edits_on_magic_lines_or_across_cells_are_not_applied(tmp_path: Path) -> None:
+    target = _notebook(tmp_path, [["%time a = 1\n", "b = 2"], ["c = 3"]])
+    on_magic = _edit_at(target, 1, 3, 1, 3, "x")
+    across = _edit_at(target, 2, 1, 3, 2, "")
+    assert not fixer.plan([on_magic, across], unsafe=False).files
+
+
+def test_a_notebook_fix_that_breaks_a_cell_is_dropped(tmp_path: Path) -> None:
+    target = _notebook(tmp_path, [["a = 1"]])
+    plan = fixer.plan([_edit_at(target, 1, 1, 1, 1, "def (")], unsafe=False)
+    assert not plan.files and plan.dropped == [(str(target), "RNN201 fix at line 1 would not parse; not applied")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"cells": [{"cell_type": "code", "source": ["a = 1\\n", 7]}]}',  # a non-string line
+        '{"cells": [{"cell_type": "code", "source": {"a": 1}}]}',  # no text source
+        '{"cells": [{"cell_type": "code", "source": ["a = 1"]}], "cells": []}',  # the last "cells" counts
+        '{"cells": [{"cell_type": "code", "source": ["a = 1"]}]',  # truncated JSON
+        '{"cells": [{"cell_type": "code", "source": ["%time a = 1"]}]}',  # the edit falls on a magic line
+    ],
+)
+def test_odd_notebooks_get_no_fix_and_no_crash(text: str, tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    target.write_text(text)
+    plan = fixer.plan([_edit_at(target, 1, 2, 1, 2, " ")], unsafe=False)
+    assert not plan.files and target.read_text() == text
+
+
+def test_notebook_escapes_stay_as_the_file_had_them(tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["s = 'caf\u00e9'\n", "f(s)"]}]
+    target.write_text(json.dumps({"cells": cells}, indent=1, ensure_ascii=True))
+    fixed = fixer.plan([_edit_at(target, 2, 4, 2, 4, ", 'na\u00efve'")], unsafe=False).files[0].fixed
+    assert b"\"f(s, 'na\\u00efve')\"" in fixed and b"\\u00e9" in fixed and fixed.isascii()
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "loss.backward(); optimizer.step()\n",
+        "if ok: loss.backward()\noptimizer.step()\n",
+        "x = 1; loss.backward()\noptimizer.step()\n",
+    ],
+)
+def test_no_line_site_for_a_statement_that_shares_its_line(src: str) -> None:
+    from rnnlint.frontends.pyindex import parse_module
+    from rnnlint.frontends.sites import line_site_after
+    from rnnlint.frontends.source import SourceError
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    backward = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "loss.backward()")
+    assert line_site_after(mod, backward) is None
+    own = parse_module(b"loss.backward()\noptimizer.step()\n", "x.py", "x.py")
+    assert not isinstance(own, SourceError)
+    assert line_site_after(own, next(n for n in ast.walk(own.tree) if isinstance(n, ast.Call))) is not None

@@ -287,3 +287,22 @@ def test_an_entry_with_the_right_salt_and_any_shape_never_raises(tmp_path_factor
     path.write_text(json.dumps({"format": fmt, "salt": cache.salt, "deps": deps, "result": result}))
     hit = cache.get(group)  # None (ignored) or a Result: never an exception
     assert hit is None or isinstance(hit, runner.Result)
+
+
+def test_editing_rnnlint_itself_invalidates_the_cache() -> None:
+    """An editable install: same version number, new code; findings cached by the old code must not be served."""
+    from rnnlint import runner
+    from rnnlint.catalogue import rules_dir
+
+    runner._build.cache_clear()
+    before = runner._build()
+    doc = sorted(rules_dir().glob("*.md"))[0]
+    stat = doc.stat()
+    try:
+        os.utime(doc, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        runner._build.cache_clear()
+        assert runner._build() != before
+    finally:
+        os.utime(doc, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        runner._build.cache_clear()
+    assert runner._build() == before

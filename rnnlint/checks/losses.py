@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rnnlint.checks import Report, fixes, hints, rule
-from rnnlint.facts import UnitFacts
+from rnnlint.diagnostics import Fix
+from rnnlint.facts import Finding, UnitFacts
 from rnnlint.settings import Settings
 
 _CLASSIFICATION = ("ce", "nll", "bce", "bce_logits")
@@ -22,13 +23,30 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         fix = (
             fixes.add_kwarg(opt.kwargs, "weight_decay", decay, f"add `weight_decay={decay}`")
             if opt.api.startswith("torch.optim")
-            else None
+            else _keras_regularizer_fix(facts, opt.loc.path, decay)
         )
+        in_config = [lp for lp in facts.loops if "weight_decay" in lp.config_fixes and lp.loc.path == opt.loc.path]
+        if in_config:  # rnnlint's own config schema: set `optim.weight_decay` in the YAML
+            fix = in_config[0].config_fixes["weight_decay"].fix(opt.loc.path, settings.fix.weight_decay)
         yield Report(
             opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)", fix
         )
     elif facts.manual_updates and facts.loops[0].kind == "torch":
         yield Report(facts.manual_updates[0].loc, "no weight decay or L2 regularization anywhere in this training (D8)")
+
+
+def _keras_regularizer_fix(facts: UnitFacts, path: str, decay: str) -> Fix | None:
+    """L2 on the Keras recurrent layers, where ``fit()`` trains (a custom loop would ignore ``model.losses``)."""
+    if not facts.loops or any(loop.kind != "keras" for loop in facts.loops):
+        return None
+    return fixes.keras_l2(facts.recurrent, path, decay)
+
+
+def _added_to_loss(hit: Finding) -> Fix | None:
+    if not hit.added_to_loss:
+        return None
+    code = " / ".join(dict.fromkeys(e.content.strip() for e in hit.added_to_loss))
+    return fixes.in_file(Fix("safe", f"add `{code}` to the optimized loss", hit.added_to_loss), hit.loc.path)
 
 
 @rule("RNN302")
@@ -39,10 +57,13 @@ def regularization_loss_unused(facts: UnitFacts, settings: Settings) -> Iterator
                 hit.loc,
                 f"`{hit.text}` puts its penalty in `model.losses`, but the custom training loop never adds `model.losses` "
                 "to the loss it differentiates, so it regularizes nothing (D8)",
+                _added_to_loss(hit),
             )
         else:
             yield Report(
-                hit.loc, f"`{hit.text}` is computed but never added to the optimized loss, so it regularizes nothing (D8)"
+                hit.loc,
+                f"`{hit.text}` is computed but never added to the optimized loss, so it regularizes nothing (D8)",
+                _added_to_loss(hit),
             )
 
 
@@ -80,9 +101,11 @@ def ctc_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         if wrong:
             yield Report(app.loc, f"CTC gets {wrong} (D5)")
         elif app.loss.expects == "log_probs" and app.input_source == "model_output" and not facts.has("log_softmax"):
+            fix = Fix("safe", "apply `.log_softmax(-1)` to the CTC input", app.log_softmax) if app.log_softmax else None
             yield Report(
                 app.loc,
                 "CTC is fed raw model outputs and nothing applies `log_softmax`; torch's CTCLoss expects log-probabilities (D5)",
+                fixes.in_file(fix, app.loc.path),
             )
     for check in facts.ctc:
         if check.blank_collision:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, hints, rule
+from rnnlint.checks import Report, fixes, hints, rule
 from rnnlint.facts import UnitFacts
 from rnnlint.settings import Settings
 
@@ -17,6 +17,7 @@ def vanilla_rnn(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
                 layer.loc,
                 f"plain `{layer.display}` cell: its gradients vanish over long sequences; "
                 "an LSTM (or GRU) keeps long-range dependencies (D1)",
+                fixes.rewrite(layer, "gru"),
             )
 
 
@@ -35,6 +36,7 @@ def unidirectional_encoder(facts: UnitFacts, settings: Settings) -> Iterator[Rep
             layer.loc,
             f"unidirectional `{layer.display}`{where} reads the whole input ({why}){origin}; "
             f"{hints.BIDIRECTIONAL.get(layer.framework, hints.BIDIRECTIONAL['torch'])} (D2)",
+            fixes.rewrite(layer, "bidirectional"),
         )
 
 
@@ -104,6 +106,7 @@ def ineffective_dropout(facts: UnitFacts, settings: Settings) -> Iterator[Report
                 layer.loc,
                 f"`{layer.display}(dropout={layer.dropout.describe()})` has num_layers=1: this dropout only acts "
                 "between stacked layers, so it does nothing; add `nn.Dropout` on the outputs or stack layers (D7)",
+                fixes.rewrite(layer, "output_dropout"),
             )
 
 

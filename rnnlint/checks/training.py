@@ -37,6 +37,8 @@ def no_gradient_clipping(facts: UnitFacts, settings: Settings) -> Iterator[Repor
 
 
 def _clip_fix(loop: TrainingLoop, facts: UnitFacts, norm: str) -> Fix | None:
+    if loop.kind == "config" and "clip" in loop.config_fixes:
+        return loop.config_fixes["clip"].fix(loop.loc.path, float(norm))
     if loop.kind == "torch":
         return fixes.clip_torch_loop(loop, facts.optimizers, norm)
     if loop.kind == "lightning" and facts.trainers:
@@ -48,6 +50,10 @@ def _clip_fix(loop: TrainingLoop, facts: UnitFacts, norm: str) -> Fix | None:
                 return Fix("safe", f"use `{call}`", (Edit(opt.loc, call),))
             if opt.kwargs is not None and "keras" in opt.api:
                 return fixes.add_kwarg(opt.kwargs, "global_clipnorm", norm, "clip by global norm in the optimizer")
+    if loop.kind == "tf":
+        return fixes.in_file(fixes.clip_tf_step(loop, norm), loop.loc.path)
+    if loop.kind == "jax":
+        return fixes.in_file(fixes.clip_optax(facts.optimizers, loop.loc.path, norm), loop.loc.path)
     return None
 
 
@@ -86,6 +92,7 @@ def no_lr_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
             opt.loc,
             f"the learning rate of `{opt.display}` stays fixed for the whole run; decay it "
             f"({hints.for_unit(hints.DECAY, facts)}) (D6.2)",
+            fixes.plateau(facts.plateau, opt.loc.path, fixes.number(settings.fix.decay_factor), settings.fix.patience),
         )
     elif facts.manual_updates and facts.loops and facts.loops[0].kind == "torch":
         upd = facts.manual_updates[0]

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from rnnlint.config_schema import SECTIONS, TrainingConfig
 from rnnlint.frontends.source import SourceError, read_regular
 from rnnlint.frontends.yamlnodes import YamlDoc, YMap, YNode, YScalar, YSeq, load, to_python
+from rnnlint.yamlfix import ConfigFix, setting
 
 UNKNOWN = "__unknown__"
 TRAINING_FUNCTION = "__config_training__"
@@ -48,6 +49,7 @@ class Translation:
     positions: list[tuple[int, int, int]]  # generated line -> (yaml line, col, end col)
     problems: list[Problem] = field(default_factory=list)
     kind: str = "generic"
+    fixes: dict[str, ConfigFix] = field(default_factory=dict)  # "clip" / "weight_decay": where the recipe sets it
 
 
 class _Writer:
@@ -480,13 +482,18 @@ def translate(data: bytes, path: str | None = None) -> Translation | SourceError
             if cfg is not None:
                 w.invalid = {p.path for p in found}
                 _own_schema(w, root, cfg)
-            return w.finish(problems, kind)
+            done = w.finish(problems, kind)
+            if cfg is not None:
+                done.fixes = _own_fixes(data, cfg)
+            return done
         for name, test in _FORMATS:
             if test(root):
                 kind = name
                 _instantiations(w, root, [])
                 (_opennmt if name == "opennmt" else _espnet)(w, root)
-                return w.finish(problems, kind)
+                done = w.finish(problems, kind)
+                done.fixes = _off_fix(data, root, "max_grad_norm" if name == "opennmt" else "grad_clip")
+                return done
     _instantiations(w, root, [])
     if any(".optim." in line or "optimizer" in line.split("=")[0] for line in w.lines):
         kind = "instantiation"
@@ -498,7 +505,75 @@ def translate(data: bytes, path: str | None = None) -> Translation | SourceError
         # script that runs them, out of sight: say nothing about them
         w.emit("val_history_isfinite = __unknown__", (1, 1, 1))
         _training_step(w, _first_optimizer(w), clip)
+        done = w.finish(problems, kind)
+        if isinstance(root, YMap):
+            done.fixes = _off_fix(data, root, "max_grad_norm") if "speechbrain" in w.packages else _trainer_fix(data, root)
+        return done
     return w.finish(problems, kind)
+
+
+# -- where a fix sets clipping (and weight decay) ---------------------------------------------------------
+def _text(data: bytes) -> str:
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _own_fixes(data: bytes, cfg: TrainingConfig) -> dict[str, ConfigFix]:
+    """rnnlint's schema: ``optim.clip_norm`` and ``optim.weight_decay`` when they turn clipping / decay off."""
+    fixes: dict[str, ConfigFix] = {}
+    if not cfg.optim.clip_norm:
+        clip = setting(_text(data), ("optim",), "clip_norm")
+        if clip is not None:
+            fixes["clip"] = clip
+    if cfg.optim.weight_decay == 0:
+        decay = setting(_text(data), ("optim",), "weight_decay")
+        if decay is not None:
+            fixes["weight_decay"] = decay
+    return fixes
+
+
+def _off_fix(data: bytes, root: YMap, key: str) -> dict[str, ConfigFix]:
+    """A top-level clipping option set to 0 (or below): OpenNMT/SpeechBrain ``max_grad_norm``, ESPnet ``grad_clip``."""
+    value = root.scalar(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value > 0:
+        return {}
+    site = setting(_text(data), (), key)
+    return {"clip": site} if site is not None else {}
+
+
+_TRAINERS = ("lightning.pytorch.Trainer", "lightning.pytorch.trainer.Trainer", "pytorch_lightning.Trainer", "lightning.Trainer")
+
+
+def _trainer_fix(data: bytes, root: YMap) -> dict[str, ConfigFix]:
+    """Lightning CLI's ``trainer:`` section, or a Hydra Trainer mapping: ``gradient_clip_val``."""
+    path: tuple[str, ...] | None = None
+    if _target_of(root) in _TRAINERS:
+        path = ()
+    else:
+        trainer = root.get("trainer")
+        lightning_cli = "seed_everything" in root.items or any(
+            isinstance(v, YMap) and v.scalar("class_path") for v in root.items.values()
+        )
+        if (
+            isinstance(trainer, YMap)
+            and not trainer.tag
+            and (_target_of(trainer) in _TRAINERS or (lightning_cli and not _target_of(trainer)))
+        ):
+            path = ("trainer",)
+    if path is None:
+        return {}
+    section = root.get(*path)
+    assert isinstance(section, YMap)
+    value = section.scalar("gradient_clip_val")
+    algorithm = section.scalar("gradient_clip_algorithm", default="norm")
+    if (
+        algorithm != "norm"
+        or isinstance(value, bool)
+        or (value is not None and not isinstance(value, (int, float)))
+        or (value or 0) > 0
+    ):
+        return {}
+    site = setting(_text(data), path, "gradient_clip_val")
+    return {"clip": site} if site is not None else {}
 
 
 def _first_optimizer(w: _Writer) -> tuple[int, int, int]:

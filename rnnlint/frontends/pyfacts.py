@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 
 from rnnlint import knowledge
-from rnnlint.diagnostics import Loc
+from rnnlint.diagnostics import Edit, Loc
 from rnnlint.facts import (
     Clipping,
     CtcCheck,
@@ -21,6 +21,7 @@ from rnnlint.facts import (
     LossApplication,
     Misplacement,
     ModelTask,
+    OptaxChainSite,
     Optimizer,
     RecurrentLayer,
     Scheduler,
@@ -29,10 +30,22 @@ from rnnlint.facts import (
     TrainingLoop,
     UnitFacts,
 )
+from rnnlint.frontends import rewrites
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, Scope, expr_text, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.sites import kwarg_site, module_alias
 from rnnlint.frontends.steps import TrainingSteps
+from rnnlint.frontends.tfsites import (
+    keras_l2_site,
+    log_softmax_edits,
+    optax_chain_site,
+    tape_qname_node,
+    tape_regularization,
+    tf1_optimizer_api,
+    tf1_regularization,
+    tf_namespace,
+    torch_regularization,
+)
 from rnnlint.frontends.wrappers import WrapperFinder
 from rnnlint.knowledge import ApiSpec
 from rnnlint.values import _MISSING, UNKNOWN, SeqObj, Value
@@ -237,12 +250,61 @@ class _Builder:
             ]
         self._method_clips()
         self._training()
+        self._plateau()
         self._evidence()
         self._tasks()
         self._losses()
         self._inputs_and_loops()
         self._regularization_terms()
+        self._regularization_fixes()
         return self.facts
+
+    def _regularization_fixes(self) -> None:
+        """For each unused regularization term, the edits that add it to the optimized loss (RNN302)."""
+        for hit in self.facts.unused_regularization:
+            if hit.text.endswith("_regularizer"):
+                hit.added_to_loss = self._tape_regularization()
+                continue
+            api = next((a for a in self.apis if a.mod.loc(a.site.node) == hit.loc and a.target == hit.text), None)
+            if api is not None:
+                hit.added_to_loss = self._tf1_regularization(api)
+            else:
+                hit.added_to_loss = self._torch_regularization(hit)
+
+    def _torch_regularization(self, hit: Finding) -> tuple[Edit, ...]:
+        """``loss = loss + l2_penalty`` before the ``loss.backward()`` that follows a torch penalty term."""
+        for mod in self.modules:
+            for scope in [mod.module_scope, *mod.scopes.values()]:
+                for b in scope.bindings.get(hit.text, []):
+                    if b.node is not None and mod.loc(b.node) == hit.loc:
+                        return torch_regularization(mod, scope, b.node, hit.text, [s.node for s in mod.calls if s.scope is scope])
+        return ()
+
+    def _tape_regularization(self) -> tuple[Edit, ...]:
+        """``loss += sum(model.losses)`` in every GradientTape step (custom Keras loops)."""
+        edits: list[Edit] = []
+        for mod in self.modules:
+            for site in mod.calls:
+                tape = tape_qname_node(mod, site.node)
+                if tape is not None:
+                    ctx = Ctx(mod, site.scope)
+                    edits += tape_regularization(mod, site.node, self.resolver.qualname(tape, ctx))
+        return tuple(dict.fromkeys(edits))
+
+    def _tf1_regularization(self, api: _Api) -> tuple[Edit, ...]:
+        """``loss += tf.reduce_sum(reg_losses)`` before the TF1 step of the same function that follows the term."""
+        name = api.qname.rsplit(".", 1)[-1]
+        if name not in ("get_collection", "get_regularization_losses", "get_regularization_loss") or not api.target:
+            return ()  # nn.l2_loss carries no coefficient: adding it as is would not be the author's penalty
+        term = api.target if name == "get_regularization_loss" else None
+        tf = tf_namespace(api.mod, api.qname)
+        for site in api.mod.calls:
+            fn = site.node.func
+            if site.scope is not api.site.scope or site.order <= api.site.order or not isinstance(fn, ast.Attribute):
+                continue
+            if fn.attr in ("minimize", "compute_gradients") and tf and tf1_optimizer_api(site.node, self.facts.optimizers):
+                return tf1_regularization(api.mod, term or f"{tf}.reduce_sum({api.target})", site.node)
+        return ()
 
     def _dead(self, site: CallSite, mod: ModuleInfo) -> bool:
         """Is the call in an ``if`` branch that statically never runs (``if clip > 0:`` with clip = -1)?"""
@@ -316,6 +378,8 @@ class _Builder:
             half_of_pair=wrap.half_of_pair,
             instances=self._instances(api),
         )
+        if spec.framework == "keras" and spec.param("kernel_regularizer") is not None:
+            layer.l2_site = keras_l2_site(api.mod, api.qname, kwarg_site(api.mod, api.site.node))
         direction = spec.extra.get("direction_param")
         if direction and a.get(direction, UNKNOWN).known:
             layer.bidirectional = Value(a[direction].value == "bidirectional", a[direction].origin)
@@ -326,6 +390,8 @@ class _Builder:
             v = a.get(option, UNKNOWN)
             if v.known and v.value != required and not (v.value is None and option == "activation"):
                 layer.cudnn_blockers.append(f"{option}={v.value!r}")
+        hidden = self._arg_node(spec, api.site.node, "hidden_size")
+        layer.rewrites = rewrites.layer_rewrites(api.mod, api.site, api.qname, layer, hidden, self.resolver)
         self.facts.recurrent.append(layer)
 
     _role_cell = _role_recurrent
@@ -378,6 +444,7 @@ class _Builder:
                 target=api.target,
                 kwargs=kwarg_site(api.mod, api.site.node),
                 params_text=_reusable_params(node, api.ctx),
+                optax_chain=self._optax_chain(api),
             )
         )
         for param, method in spec.extra.get("clip_params", {}).items():
@@ -385,6 +452,14 @@ class _Builder:
             if not v.known or v.value is not None:
                 name = api.qname.rsplit(".", 1)[-1]
                 self.facts.clips.append(Clipping(loc, f"{name}({param}=...)", method, v, "optimizer"))
+
+    def _optax_chain(self, api: _Api) -> OptaxChainSite | None:
+        """Where an optax optimizer gets ``clip_by_global_norm`` (RNN201)."""
+        if not api.qname.startswith("optax."):
+            return None
+        parent = api.mod.parents().get(id(api.site.node))
+        chain = self.resolver.qualname(parent.func, api.ctx) if isinstance(parent, ast.Call) else None
+        return optax_chain_site(api.mod, api.site.node, chain)
 
     def _role_scheduler(self, api: _Api, loc: Loc) -> None:
         spec, a = api.spec, api.args
@@ -588,6 +663,21 @@ class _Builder:
             if not self._reads_model_losses():
                 first = self._layer_regularizers[0]
                 self.facts.unused_regularization.append(Finding(first.loc, first.text))
+
+    def _plateau(self) -> None:
+        """Where RNN204's unsafe fix puts a ReduceLROnPlateau: one torch epoch loop, or one Keras fit."""
+        kinds = {loop.kind for loop in self.facts.loops}
+        if kinds == {"torch"} and self.facts.optimizers:
+            first = self.facts.optimizers[0]
+            for api in self.apis:
+                if api.spec.role == "optimizer" and api.mod.loc(api.site.node) == first.loc:
+                    self.facts.plateau = rewrites.torch_plateau(api.mod, api.site, api.target)
+                    return
+        elif kinds == {"keras"} and len(self.facts.loops) == 1:
+            for mod in self.modules:
+                for site in mod.calls:
+                    if isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "fit":
+                        self.facts.plateau = rewrites.keras_plateau(mod, site)
 
     def _reads_model_losses(self) -> bool:
         """Is ``<model>.losses`` (not the ``keras.losses`` module) read anywhere?"""
@@ -830,6 +920,8 @@ class _Builder:
                     continue
                 inp, tgt, lengths = nodes
                 app = LossApplication(loc, loss, self._input_source(inp, ctx), self._target_source(tgt, ctx))
+                if loss.kind == "ctc" and loss.expects == "log_probs" and app.input_source == "model_output":
+                    app.log_softmax = log_softmax_edits(mod, inp)
                 if loss.kind == "ctc" and lengths is not None:
                     app.lengths_constant = self._constant_lengths(lengths, ctx)
                 f.loss_applications.append(app)

@@ -125,6 +125,7 @@ class ModuleInfo:
     config_positions: list[tuple[int, int, int]] | None = None  # configs: generated line -> YAML (line, col, end)
     config_text: str | None = None  # configs: the YAML itself, for code frames and suppressions
     config_problems: list[Any] = field(default_factory=list)
+    config_fixes: dict[str, Any] = field(default_factory=dict)  # configs: yamlfix.ConfigFix by purpose ("clip")
     includes_main: bool = False  # this view of the module runs as the script: its main-guarded calls count
     _main_ids: frozenset[int] | None = None
     _parents: Parents | None = None
@@ -183,7 +184,12 @@ class ModuleInfo:
         if self.cells and 0 < line <= len(self.cells):
             cell, cell_line = self.cells[line - 1]
             end_cell, cell_end = self.cells[min(end_line, len(self.cells)) - 1]
-            return Loc(self.display, line, col, end_line, end_col, cell, cell_line, cell_end if end_cell == cell else cell_line)
+            if end_cell != cell or end_line > len(self.cells):
+                before_cell, before_line = self.cells[min(end_line - 1, len(self.cells)) - 1]
+                # a span to the start of the line after its cell's last line (a whole statement to delete)
+                past_end = end_col == 1 and end_line > line and before_cell == cell
+                cell_end = before_line + 1 if past_end else cell_line
+            return Loc(self.display, line, col, end_line, end_col, cell, cell_line, cell_end)
         return Loc(self.display, line, col, end_line, end_col)
 
     def _line(self, n: int) -> str:
@@ -323,6 +329,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
         info.config_positions = config.positions
         info.config_text = data.decode("utf-8-sig", errors="replace")
         info.config_problems = config.problems
+        info.config_fixes = dict(config.fixes)
     info.is_package_init = path.endswith("__init__.py")
     try:
         _Indexer(info).run()

@@ -2,29 +2,36 @@
 
 Fixes are minimal text edits at exact source positions (the rest of the file, its
 comments, quotes and formatting stay byte for byte), and every fixed file is parsed
-again before it is written. Notebooks and YAML configs get no sites yet: their
-positions are not plain file offsets.
+again before it is written. In a notebook a site's line counts through the joined code
+cells (its Loc carries the cell coordinates too); the fixer maps it into the cell's
+source strings. YAML configs get no Python sites: their lines are generated code.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 from rnnlint.diagnostics import Loc
 from rnnlint.facts import KwargSite, LineSite
 from rnnlint.frontends.pyindex import ModuleInfo
 from rnnlint.frontends.source import char_col
 
+_TRAILING_COMMA = re.compile(r"\s*,\s*(#.*)?")
+
 
 def _plain(mod: ModuleInfo) -> bool:
-    return mod.cells is None and mod.config_positions is None
+    """Python text at these positions: a .py file or a notebook's code cells (not a config's generated code)."""
+    return mod.config_positions is None
 
 
 def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
     """The insertion point for ``, name=value``: right after the last argument, or inside empty parentheses.
 
     Inserting after the last argument (not before ``)``) keeps a trailing comma and a
-    comment after it where they are: ``lr=1e-3,  # why`` becomes ``lr=1e-3, weight_decay=1e-5,  # why``.
+    comment after it where they are. In a call laid out one argument per line with a
+    trailing comma the new argument gets a line of its own after the last one (and after
+    its comment).
     """
     if not _plain(mod) or call.end_lineno is None or call.end_col_offset is None:
         return None
@@ -52,7 +59,13 @@ def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
             at = probe = probe + 1
             continue
         break
-    return KwargSite(Loc(mod.display, line, at + 1, line, at + 1), prefix, given)
+    rest = text[at:].rstrip("\r\n")
+    if arguments and call.end_lineno > line and _TRAILING_COMMA.fullmatch(rest):
+        # one argument per line with a trailing comma: the new one gets its own line, as a formatter would write it
+        indent = text[: len(text) - len(text.lstrip())]
+        end = len(text.rstrip("\r\n"))
+        return KwargSite(mod.span(line, end + 1, line, end + 1), f"\n{indent}", given, ",")
+    return KwargSite(mod.span(line, at + 1, line, at + 1), prefix, given)
 
 
 def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
@@ -66,13 +79,29 @@ def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
 def line_site_after(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
     """The end of the statement holding ``node``: new statements go on the lines after it."""
     stmt = statement_of(mod, node)
-    if not _plain(mod) or stmt is None or stmt.end_lineno is None:
+    if not _plain(mod) or stmt is None or stmt.end_lineno is None or _shares_a_line(mod, stmt):
         return None
     first = mod.lines[stmt.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
     last = mod.lines[stmt.end_lineno - 1]
     end = len(last.rstrip("\r\n"))
-    return LineSite(Loc(mod.display, stmt.end_lineno, end + 1, stmt.end_lineno, end + 1), indent)
+    return LineSite(mod.span(stmt.end_lineno, end + 1, stmt.end_lineno, end + 1), indent)
+
+
+def _shares_a_line(mod: ModuleInfo, stmt: ast.stmt) -> bool:
+    """``a; b`` or ``if c: a``: a statement that does not own its lines, so code put before or after them would
+    run in the wrong place."""
+    first = mod.lines[stmt.lineno - 1] if stmt.lineno <= len(mod.lines) else ""
+    if char_col(first, stmt.col_offset) != len(first) - len(first.lstrip()):
+        return True
+    parent = mod.parents().get(id(stmt))
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            i = next(i for i, s in enumerate(block) if s is stmt)
+            after = block[i + 1] if i + 1 < len(block) else None
+            return after is not None and after.lineno == stmt.end_lineno
+    return False
 
 
 def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
@@ -82,7 +111,7 @@ def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
         return None
     first = mod.lines[stmt.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
-    return LineSite(Loc(mod.display, stmt.lineno, 1, stmt.lineno, 1), indent)
+    return LineSite(mod.span(stmt.lineno, 1, stmt.lineno, 1), indent)
 
 
 def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
@@ -90,9 +119,9 @@ def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
     stmt = statement_of(mod, node)
     if not _plain(mod) or stmt is None or stmt.end_lineno is None:
         return None
-    if any(isinstance(s, ast.stmt) and s is not stmt and s.lineno == stmt.lineno for s in ast.walk(mod.tree)):
-        return None  # `a; b` on one line: not a whole-line statement
-    return Loc(mod.display, stmt.lineno, 1, stmt.end_lineno + 1, 1)
+    if _shares_a_line(mod, stmt):
+        return None
+    return mod.span(stmt.lineno, 1, stmt.end_lineno + 1, 1)
 
 
 def module_alias(mod: ModuleInfo, module: str) -> str | None:
@@ -116,6 +145,6 @@ def import_site(mod: ModuleInfo) -> LineSite | None:
         elif last:
             break
     if last == 0:
-        return LineSite(Loc(mod.display, 1, 1, 1, 1), "")
+        return LineSite(mod.span(1, 1, 1, 1), "")
     end = len(mod.lines[last - 1].rstrip("\r\n"))
-    return LineSite(Loc(mod.display, last, end + 1, last, end + 1), "")
+    return LineSite(mod.span(last, end + 1, last, end + 1), "")

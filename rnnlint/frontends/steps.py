@@ -20,6 +20,7 @@ from rnnlint.frontends.configs import TRAINING_FUNCTION
 from rnnlint.frontends.pyindex import CallSite, ModuleInfo, expr_text, split_words
 from rnnlint.frontends.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.frontends.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
+from rnnlint.frontends.tfsites import tf_clip_sites
 from rnnlint.frontends.wrappers import WrapperFinder
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimizers", "scaler", "optimiser", "tx"}
@@ -85,6 +86,10 @@ class TrainingSteps:
                 loop = TrainingLoop(loc, flavor, first.scope_key or "<module>", any(e.scaled for e in flat))
                 if flavor == "torch":
                     self._fix_sites(loop, first, flat)
+                elif flavor == "tf":
+                    self._tf_fix_sites(loop, first, flat)
+                elif flavor == "config":
+                    loop.config_fixes = dict(first.mod.config_fixes)
                 self.facts.loops.append(loop)
             for m in [*self._misplaced(flat), *self._unapplied(flat)]:
                 k = (m.loc.path, m.loc.line, m.loc.col)
@@ -109,6 +114,22 @@ class TrainingSteps:
         loop.after_backward = line_site_after(backward.mod, backward.node)
         loop.torch_name = module_alias(backward.mod, "torch")
         loop.import_site = import_site(backward.mod)
+
+    def _tf_fix_sites(self, loop: TrainingLoop, first: Event, flat: list[Event]) -> None:
+        """Where a TF step gets clipping (RNN201): its first gradient event and the update in the same function."""
+        step = next((e for e in flat if e.kind == "step" and e.flavor == "tf"), None)
+        if step is not None and (step.mod is not first.mod or step.scope_key != first.scope_key):
+            step = None
+        mod, node = first.mod, first.node
+        scope = mod.scopes.get(first.scope_key, mod.module_scope)
+        qname = None
+        if isinstance(node, ast.Call):
+            fn = node.func
+            if first.kind == "minimize" and isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Call):
+                qname = self.resolver.qualname(fn.value.func, Ctx(mod, scope))  # tf.train.AdamOptimizer(lr).minimize
+            elif first.kind == "backward":
+                qname = self.resolver.qualname(fn, Ctx(mod, scope))
+        tf_clip_sites(loop, first.kind, node, step.node if step else None, mod, scope, qname, self.facts.optimizers)
 
     def _event(
         self,
