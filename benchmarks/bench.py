@@ -6,12 +6,15 @@ plus standard-library modules (80), about the size the performance issue names.
 
     python benchmarks/bench.py                 # full corpus, 3 runs each
     python benchmarks/bench.py --size tiny     # CI: keeps the script working
+    python benchmarks/bench.py --keep /tmp/b   # leaves the corpus in /tmp/b/corpus, e.g. to profile:
+    python -m cProfile -s cumtime -m rnnlint --no-cache --jobs 1 /tmp/b/corpus
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import shutil
 import statistics
@@ -76,9 +79,14 @@ def main() -> int:
     parser.add_argument("--size", choices=SIZES, default="full")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="build the corpus in DIR and leave it there (to profile)")
     args = parser.parse_args()
     scripts, stdlib = SIZES[args.size]
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.keep is not None:
+        for old in ("corpus", "cache", *(f"scale{n}" for n in (1, 2, 4, 16))):
+            shutil.rmtree(args.keep / old, ignore_errors=True)
+        args.keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() if args.keep is None else contextlib.nullcontext(str(args.keep)) as tmp:
         corpus = Path(tmp) / "corpus"
         files = build_corpus(corpus, scripts, stdlib)
         lines = sum(f.read_bytes().count(b"\n") for f in files)
