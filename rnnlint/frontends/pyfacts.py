@@ -903,9 +903,8 @@ class _Builder:
         for mod in self.modules if f.losses else ():
             for site in mod.calls:
                 ctx = Ctx(mod, site.scope)
-                loc = (
-                    mod.loc(site.node) if mod.display in loss_paths else None
-                )  # a Loc per call costs: build it where it can match
+                # a Loc per call costs: only where a loss construction can match it
+                loc = mod.loc(site.node) if mod.display in loss_paths else None
                 loss = by_loc.get((loc.path, loc.line, loc.col)) if loc is not None else None
                 if loss is not None and loss.target is not None:
                     continue  # the construction, not an application
