@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnlint.config_schema import TrainingConfig
-from rnnlint.reference import curves
+from rnnlint.reference import curves, fixcheck
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, run, set_threads
 from rnnlint.reference.tasks import TASKS, TaskData
 
@@ -369,6 +370,40 @@ def _announce(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+Job = tuple[str, str, Any]  # ("experiment", framework, index) or ("script", framework, path)
+
+
+def run_job(job: Job, quick: bool, output_dir: str, threads: int) -> dict[str, Any]:
+    """One unit of work in a worker process: an experiment, or one fixture script's short training run."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
+    kind, framework, arg = job
+    if kind == "experiment":
+        return run_experiment(framework, arg, quick, output_dir, threads)
+    set_threads(framework, threads)
+    return fixcheck.run_script(arg)
+
+
+def _script_runs(prepared: dict[str, Any]) -> dict[str, str]:
+    """The script each fix check runs, per "framework/before" and "framework/variant": a fixed copy
+    whose text equals an earlier one (nothing fixed, or unsafe fixes that add nothing) reuses its run."""
+    runs: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for key, prep in prepared.items():
+        framework = prep["framework"]
+        before = prep["before_path"]
+        runs[f"{framework}/before"] = seen.setdefault((framework, Path(before).read_text(encoding="utf-8")), before)
+        runs[key] = seen.setdefault((framework, Path(prep["after_path"]).read_text(encoding="utf-8")), prep["after_path"])
+    return runs
+
+
+def _done(job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    if job[0] == "experiment":
+        return _announce(result)
+    what = "ran" if result["ran"] else f"failed: {result['error']}"
+    print(f"[{job[1]}] fix check, {Path(job[2]).parent.name}/{Path(job[2]).name}: {what} ({result['wall_s']:.1f}s)", flush=True)
+    return result
+
+
 def verify(
     quick: bool,
     frameworks: Sequence[str] | None,
@@ -377,11 +412,13 @@ def verify(
     threads: int = 1,
     workers: int | None = None,
 ) -> int:
-    """Run the paired experiments; 0 when every experiment ran, 1 when one crashed, 2 when a
-    framework is unknown or not installed. Supporting a guideline or not is a result, not a failure.
+    """Run the paired experiments and the fix checks; 0 when every experiment ran and every fix
+    check passed, 1 otherwise, 2 when a framework is unknown or not installed. Supporting a
+    guideline or not is a result, not a failure.
 
-    Experiments run in ``workers`` processes (default: the CPU count, at most 4), each
-    framework on ``threads`` threads."""
+    The work runs in ``workers`` processes (default: the CPU count, at most 4), each
+    framework on ``threads`` threads; the fixes themselves are applied here, by rnnlint's
+    own command line, before the fixed scripts train in the workers."""
     wanted = list(frameworks) if frameworks else [f for f in FRAMEWORKS if available(f)]
     unknown = [f for f in wanted if f not in FRAMEWORKS]
     missing = [f for f in wanted if f in FRAMEWORKS and not available(f)]
@@ -393,23 +430,46 @@ def verify(
         )
         print(f"rnnlint verify: {why}", file=sys.stderr)
         return 2
+    wanted = list(dict.fromkeys(wanted))
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     count = len(experiments(quick))
-    # the slow framework's jobs first, so that the lighter ones fill the gaps at the end
-    jobs = [(f, i) for f in sorted(wanted, key=lambda f: f != "tensorflow") for i in range(count)]
+    # the slow framework's work first, so that the lighter jobs fill the gaps at the end
+    order = sorted(wanted, key=lambda f: f != "tensorflow")
+    jobs: list[Job] = [("experiment", f, i) for f in order for i in range(count)]
     workers = max(1, min(workers or min(os.cpu_count() or 1, 4), len(jobs)))
-    results: dict[tuple[str, int], dict[str, Any]] = {}
-    if workers == 1:
-        for f, i in jobs:
-            results[f, i] = _announce(run_experiment(f, i, quick, str(out), threads))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(run_experiment, f, i, quick, str(out), threads): (f, i) for f, i in jobs}
-            for future in as_completed(futures):
-                results[futures[future]] = _announce(future.result())
-    entries = [results[f, i] for f in wanted for i in range(count)]
+    results: dict[Job, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="rnnlint-verify-") as work:
+        if workers == 1:
+            prepared = fixcheck.prepare(wanted, out, Path(work))
+            runs = _script_runs(prepared)
+            for job in _ordered(jobs, runs, order):
+                results[job] = _done(job, run_job(job, quick, str(out), threads))
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+                # the first framework's experiments start (and import it) while the fixes are applied here
+                head = [j for j in jobs if j[1] == order[0]]
+                futures = {pool.submit(run_job, j, quick, str(out), threads): j for j in head}
+                prepared = fixcheck.prepare(wanted, out, Path(work))
+                runs = _script_runs(prepared)
+                for job in _ordered(jobs, runs, order):
+                    if job not in head:
+                        futures[pool.submit(run_job, job, quick, str(out), threads)] = job
+                for future in as_completed(futures):
+                    results[futures[future]] = _done(futures[future], future.result())
+    entries = [results["experiment", f, i] for f in wanted for i in range(count)]
+    checks = [
+        fixcheck.entry(
+            prep,
+            results["script", prep["framework"], runs[f"{prep['framework']}/before"]],
+            results["script", prep["framework"], runs[key]],
+        )
+        for key, prep in prepared.items()
+    ]
+    for check in checks:
+        verdict = "ok" if check["ok"] else "FAILED: " + "; ".join(check["problems"])
+        print(f"[{check['framework']}] fix check {check['variant']}: fixed {', '.join(check['codes_fixed']) or 'nothing'}; {verdict}")
     report: dict[str, Any] = {
         "quick": quick,
         "seeds": list(QUICK_SEEDS if quick else FULL_SEEDS),
@@ -430,12 +490,23 @@ def verify(
         },
         "base_recipe": base_recipe(quick),
         "experiments": entries,
-        "fix_checks": [],
+        "fix_checks": checks,
     }
     (out / "report.json").write_text(json.dumps(curves.jsonable(report), indent=2) + "\n")
     (out / "report.md").write_text(render_markdown(report))
     print(f"rnnlint verify: wrote {out / 'report.json'} and {out / 'report.md'} in {report['wall_s']:.1f}s")
-    return 1 if any("error" in e for e in report["experiments"]) else 0
+    failed = any("error" in e for e in entries) or not all(c["ok"] for c in checks)
+    return 1 if failed else 0
+
+
+def _ordered(experiment_jobs: list[Job], runs: dict[str, str], order: list[str]) -> list[Job]:
+    """Every job, a framework's fixture scripts right after its experiments."""
+    jobs: list[Job] = []
+    for framework in order:
+        jobs += [j for j in experiment_jobs if j[1] == framework]
+        paths = dict.fromkeys(path for key, path in runs.items() if key.startswith(f"{framework}/"))
+        jobs += [("script", framework, path) for path in paths]
+    return jobs
 
 
 def _fmt(value: Any) -> str:
@@ -469,6 +540,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {e['rule']} ({e['guideline_section']}) | {e['framework']} | {e['task']} | {e['change']} | "
             f"{e['metric']} | {_fmt(g.get(e['metric']))} | {_fmt(b.get(e['metric']))} | {verdict} |"
         )
+    lines += _fix_check_lines(report.get("fix_checks", []))
     lines += ["", "## Details", ""]
     for e in report["experiments"]:
         lines.append(f"### {e['rule']} / {e['framework']}: {e['title']}")
@@ -504,3 +576,30 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines.append(f"Base recipe: `{json.dumps(report['base_recipe'])}`")
     lines.append("")
     return "\n".join(lines)
+
+
+def _fix_check_lines(checks: list[dict[str, Any]]) -> list[str]:
+    """The fix checks: each runnable fixture trained before and after ``rnnlint --fix`` (and ``--unsafe-fixes``)."""
+    if not checks:
+        return []
+    lines = [
+        "",
+        "## Fix checks",
+        "",
+        f"Each fixture was copied, fixed by rnnlint and trained for a few steps (`{' '.join(checks[0]['script_args'])}`) "
+        "before and after the fix. A check passes when both runs finish, the fixed run ends with a finite loss and "
+        "every finding whose fix was applied is gone.",
+        "",
+        "| fixture | framework | command | codes fixed | final loss before | final loss after | ok |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        lines.append(
+            f"| {c['fixture']} | {c['framework']} | `{c['command']}` | {', '.join(c['codes_fixed']) or '-'} | "
+            f"{_fmt(c['before']['final_loss'])} | {_fmt(c['after']['final_loss'])} | {'yes' if c['ok'] else '**no**'} |"
+        )
+    for c in checks:
+        if c["problems"]:
+            lines.append(f"\n- {c['fixture']} (`{c['command']}`): " + "; ".join(c["problems"]))
+    lines.append("\nThe diffs are in `fix_checks/`.")
+    return lines
