@@ -180,7 +180,9 @@ def entry(prep: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -
         "codes_fixed": fixed,
         "codes_unresolved": unresolved,
         "codes_new": sorted(codes_after - codes_before),
-        "fixes": sorted({d["fix"]["message"] for d in prep["findings_before"] if d["fix"] and d["fix"]["applicability"] in applicable}),
+        "fixes": sorted(
+            {d["fix"]["message"] for d in prep["findings_before"] if d["fix"] and d["fix"]["applicability"] in applicable}
+        ),
         "diff": prep["diff"],
         "script_args": list(SCRIPT_ARGS),
         "before": before,
