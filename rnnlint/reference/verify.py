@@ -18,8 +18,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -457,17 +458,16 @@ def verify(
             for job in _ordered(jobs, runs, order):
                 results[job] = _done(job, run_job(job, quick, str(out), threads))
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                # the first framework's experiments start (and import it) while the fixes are applied here
-                head = [j for j in jobs if j[1] == order[0]]
-                futures = {pool.submit(run_job, j, quick, str(out), threads): j for j in head}
+            scheduler = _Scheduler(workers, order, quick, str(out), threads)
+            try:
+                # the workers start (and import their framework) while the fixes are applied here
+                scheduler.add(jobs)
                 prepared = fixcheck.prepare(wanted, out, Path(work))
                 runs = _script_runs(prepared)
-                for job in _ordered(jobs, runs, order):
-                    if job not in head:
-                        futures[pool.submit(run_job, job, quick, str(out), threads)] = job
-                for future in as_completed(futures):
-                    results[futures[future]] = _done(futures[future], future.result())
+                scheduler.add([j for j in _ordered(jobs, runs, order) if j[0] == "script"])
+                results.update(scheduler.finish())
+            finally:
+                scheduler.close()
     entries = [results["experiment", f, i] for f in wanted for i in range(count)]
     checks = [
         fixcheck.entry(
@@ -509,6 +509,61 @@ def verify(
     print(f"rnnlint verify: wrote {out / 'report.json'} and {out / 'report.md'} in {report['wall_s']:.1f}s")
     failed = any("error" in e for e in entries) or not all(c["ok"] for c in checks)
     return 1 if failed else 0
+
+
+class _Scheduler:
+    """Worker processes with a home framework each (TensorFlow first), so that each imports it once.
+
+    A worker whose framework has no work left takes another framework's next job when at
+    least ``STEAL_MIN`` are waiting: importing a second framework (about 5 s for TensorFlow)
+    pays off only then. Every framework has a home worker (there are at least as many
+    workers as frameworks), so no job is left behind. Each worker holds one job at a time."""
+
+    STEAL_MIN = 2
+
+    def __init__(self, workers: int, order: list[str], quick: bool, output_dir: str, threads: int) -> None:
+        context = get_context("spawn")
+        self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(workers)]
+        self.home = [order[i % len(order)] for i in range(workers)]
+        self.loaded: list[set[str]] = [set() for _ in range(workers)]
+        self.queues: dict[str, deque[Job]] = {f: deque() for f in order}
+        self.running: dict[Future[dict[str, Any]], tuple[int, Job]] = {}
+        self.args = (quick, output_dir, threads)
+
+    def add(self, jobs: list[Job]) -> None:
+        """Queue jobs (each framework's in the order given) and hand them to idle workers."""
+        for job in jobs:
+            self.queues[job[1]].append(job)
+        busy = {worker for worker, _ in self.running.values()}
+        for worker in range(len(self.pools)):
+            if worker not in busy:
+                self._feed(worker)
+
+    def _feed(self, worker: int) -> None:
+        own = [self.home[worker], *sorted(self.loaded[worker])]
+        framework = next((f for f in own if self.queues[f]), None)
+        if framework is None:
+            framework = next((f for f, q in self.queues.items() if len(q) >= self.STEAL_MIN), None)
+        if framework is None:
+            return
+        job = self.queues[framework].popleft()
+        self.loaded[worker].add(framework)
+        self.running[self.pools[worker].submit(run_job, job, *self.args)] = (worker, job)
+
+    def finish(self) -> dict[Job, dict[str, Any]]:
+        """Wait for every job, feeding each worker as it finishes one."""
+        results: dict[Job, dict[str, Any]] = {}
+        while self.running:
+            done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+            for future in done:
+                worker, job = self.running.pop(future)
+                results[job] = _done(job, future.result())
+                self._feed(worker)
+        return results
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
 
 
 def _ordered(experiment_jobs: list[Job], runs: dict[str, str], order: list[str]) -> list[Job]:
