@@ -1,12 +1,12 @@
 """Fix checks: the runnable fixtures train before and after ``rnnlint --fix``.
 
 :func:`prepare` copies ``fixtures/reference_runnable``'s scripts into a temporary folder,
-lints the copies, and applies rnnlint's own command line (``--fix``, and ``--unsafe-fixes``
-on a second copy), so the check takes whatever fixes rnnlint has today. :func:`run_script`
-trains one copy for a few steps on its synthetic data, in the calling process (a worker
-that has already imported the framework). :func:`entries` puts the two together: a check
-passes when both scripts run, the fixed one ends with a finite loss, and every code whose
-findings all offered an applicable fix is gone.
+lints the copies, and runs rnnlint's own command line on them (``--fix``, and
+``--unsafe-fixes`` on a second copy), so the check takes whatever fixes rnnlint has today.
+:func:`run_script` trains one copy for a few steps on its synthetic data, in the calling
+process (a worker that has already imported the framework). :func:`entry` puts the two
+together: a check passes when both scripts run, the fixed one ends with a finite loss, and
+every code whose findings all offered an applicable fix is gone.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import difflib
 import io
 import json
 import math
+import os
 import runpy
 import shutil
+import subprocess
 import sys
 import time
 import warnings
@@ -39,15 +41,19 @@ def fixtures_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "fixtures" / "reference_runnable"
 
 
-def _rnnlint(paths: list[Path], flags: list[str], report: Path) -> tuple[list[dict[str, Any]], str | None]:
-    """rnnlint's own command line, in this process: the findings left in ``paths`` (JSON) and an error, if any."""
-    from rnnlint.cli import main
+def _start(paths: list[Path], flags: list[str], report: Path) -> subprocess.Popen[str]:
+    """rnnlint's own command line on ``paths``, in a child process running this very rnnlint."""
+    package_parent = str(Path(__file__).resolve().parent.parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "rnnlint", *map(str, paths), *flags, *LINT_ARGS, "-o", str(report)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
 
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main([*map(str, paths), *flags, *LINT_ARGS, "-o", str(report)])
-    if code != 0 or not report.is_file():
-        return [], f"rnnlint {' '.join(flags)} exited {code}: {err.getvalue().strip()[-500:]}"
+
+def _findings(proc: subprocess.Popen[str], report: Path, label: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The findings the command left in its JSON report, and an error when it failed."""
+    _, err = proc.communicate()
+    if proc.returncode != 0 or not report.is_file():
+        return [], f"{label} exited {proc.returncode}: {err.strip()[-500:]}"
     found: list[dict[str, Any]] = json.loads(report.read_text(encoding="utf-8"))
     return found, None
 
@@ -71,10 +77,15 @@ def prepare(frameworks: list[str], out: Path, work: Path) -> dict[str, Any]:
     for folder in ("before", *VARIANTS):
         (work / folder).mkdir(parents=True)
         copies[folder] = [Path(shutil.copy2(source / name, work / folder / name)) for name in names]
-    before, before_error = _rnnlint(copies["before"], [], record / "findings_before.json")
+    # the three commands touch separate copies: run them side by side
+    reports = {folder: record / f"findings_{folder}.json" for folder in copies}
+    procs = {
+        folder: _start(copies[folder], [VARIANTS[folder]] if folder in VARIANTS else [], reports[folder]) for folder in copies
+    }
+    before, before_error = _findings(procs["before"], reports["before"], "rnnlint")
     prepared: dict[str, Any] = {}
     for variant, flag in VARIANTS.items():
-        after, error = _rnnlint(copies[variant], [flag], record / f"findings_{variant}.json")
+        after, error = _findings(procs[variant], reports[variant], f"rnnlint {flag}")
         for framework, name in zip(frameworks, names, strict=True):
             old = (work / "before" / name).read_text(encoding="utf-8")
             new = (work / variant / name).read_text(encoding="utf-8")

@@ -3,8 +3,9 @@
 ``verify(quick, frameworks, output_dir)`` writes ``report.json``, ``report.md``, one
 comparison plot per experiment and every run's curves.csv. The outcome of an experiment
 is decided by a criterion fixed here before any run; an experiment that does not support
-its guideline is reported as such. With two frameworks each runs in its own process, so
-the two share the machine's cores.
+its guideline is reported as such. The fix checks (:mod:`rnnlint.reference.fixcheck`)
+train the runnable fixtures before and after ``rnnlint --fix``. Each framework's work runs
+in its own worker process, which imports the framework once; the two share the cores.
 """
 
 from __future__ import annotations
