@@ -176,3 +176,21 @@ def test_rnnlint_verify_quick(tmp_path: Path) -> None:
     assert "| RNN101 (D1) |" in markdown and "## Fix checks" in markdown
     if plot_available():
         assert len(list((out / "plots").glob("*.png"))) == len(EXPECTED_RULES) * len(frameworks)
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(tmp_path: Path) -> None:
+    from rnnlint.reference.verify import _Scheduler
+
+    die, ok = tmp_path / "die.py", tmp_path / "ok.py"
+    die.write_text("import os\n\nos._exit(3)\n")
+    ok.write_text('import json\n\nprint(json.dumps({"loss": 0.5}))\n')
+    # a framework name that set_threads does not know: the workers import nothing heavy
+    jobs = [("script", "plain", str(die)), ("script", "plain", str(ok))]
+    scheduler = _Scheduler(1, ["plain"], True, str(tmp_path), 1)
+    try:
+        scheduler.add(jobs)
+        results = scheduler.finish()
+    finally:
+        scheduler.close()
+    assert not results[jobs[0]]["ran"] and "worker process died" in results[jobs[0]]["error"]
+    assert results[jobs[1]]["ran"] and results[jobs[1]]["final_loss"] == 0.5  # on the fresh worker

@@ -283,6 +283,44 @@ def _arm(exp: Experiment, arm: str, framework: str, quick: bool, seeds: Sequence
     return summary
 
 
+def _header(exp: Experiment, framework: str, quick: bool, version: str | None) -> dict[str, Any]:
+    """What an experiment's entry says before it runs."""
+    return {
+        "rule": exp.rule,
+        "guideline_section": exp.section,
+        "title": exp.title,
+        "framework": framework,
+        "framework_version": version,
+        "task": exp.task,
+        "task_description": TASKS[exp.task](**{**exp.task_params, "seed": 0}).description,
+        "task_params": exp.task_params,
+        "change": exp.change,
+        "seeds": list(QUICK_SEEDS if quick else FULL_SEEDS),
+        "metric": exp.metric,
+        "higher_is_better": exp.higher_is_better,
+        "criterion": exp.criterion
+        + ("" if exp.chance is None else f" (and not both arms within {CHANCE_MARGIN} of chance, {exp.chance})"),
+    }
+
+
+def _lost(job: Job, quick: bool, exc: BaseException) -> dict[str, Any]:
+    """The result of a job whose worker process died (a crash in native code, or a script calling os._exit)."""
+    error = f"the worker process died: {type(exc).__name__}: {exc}"
+    if job[0] == "script":
+        return {
+            "ran": False,
+            "final_loss": None,
+            "val_loss": None,
+            "metrics": None,
+            "error": error,
+            "warnings": [],
+            "wall_s": 0.0,
+        }
+    entry = _header(experiments(quick)[job[2]], job[1], quick, None)
+    entry.update(guideline={}, baseline={}, supports_guideline=False, outcome="error", error=error, wall_s=0.0)
+    return entry
+
+
 def run_experiment(framework: str, index: int, quick: bool, output_dir: str, threads: int = 1) -> dict[str, Any]:
     """One experiment, both arms and every seed, with one framework (in a worker process)."""
     set_threads(framework, threads)
@@ -290,22 +328,7 @@ def run_experiment(framework: str, index: int, quick: bool, output_dir: str, thr
     seeds = QUICK_SEEDS if quick else FULL_SEEDS
     out = Path(output_dir)
     t0 = time.perf_counter()
-    entry: dict[str, Any] = {
-        "rule": exp.rule,
-        "guideline_section": exp.section,
-        "title": exp.title,
-        "framework": framework,
-        "framework_version": _version(framework),
-        "task": exp.task,
-        "task_description": TASKS[exp.task](**{**exp.task_params, "seed": 0}).description,
-        "task_params": exp.task_params,
-        "change": exp.change,
-        "seeds": list(seeds),
-        "metric": exp.metric,
-        "higher_is_better": exp.higher_is_better,
-        "criterion": exp.criterion
-        + ("" if exp.chance is None else f" (and not both arms within {CHANCE_MARGIN} of chance, {exp.chance})"),
-    }
+    entry = _header(exp, framework, quick, _version(framework))
     try:
         g = _arm(exp, "guideline", framework, quick, seeds, out)
         b = _arm(exp, "baseline", framework, quick, seeds, out)
@@ -488,7 +511,9 @@ def verify(
         "seeds": list(QUICK_SEEDS if quick else FULL_SEEDS),
         "frameworks": {
             f: {
-                "version": next((e["framework_version"] for e in entries if e["framework"] == f), None),
+                "version": next(
+                    (e["framework_version"] for e in entries if e["framework"] == f and e["framework_version"]), None
+                ),
                 "busy_s": sum(e["wall_s"] for e in entries if e["framework"] == f),
             }
             for f in wanted
@@ -558,7 +583,14 @@ class _Scheduler:
             done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
             for future in done:
                 worker, job = self.running.pop(future)
-                results[job] = _done(job, future.result())
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker died: report its job and start a fresh worker in its place
+                    result = _lost(job, self.args[0], exc)
+                    self.pools[worker].shutdown(wait=False)
+                    self.pools[worker] = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+                    self.loaded[worker] = set()
+                results[job] = _done(job, result)
                 self._feed(worker)
         return results
 
