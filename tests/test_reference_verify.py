@@ -194,3 +194,13 @@ def test_a_worker_that_dies_is_reported_and_replaced(tmp_path: Path) -> None:
         scheduler.close()
     assert not results[jobs[0]]["ran"] and "worker process died" in results[jobs[0]]["error"]
     assert results[jobs[1]]["ran"] and results[jobs[1]]["final_loss"] == 0.5  # on the fresh worker
+
+
+def test_missing_fixtures_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import rnnlint.reference.verify as v
+
+    monkeypatch.setattr(v, "available", lambda framework: True)
+    monkeypatch.setattr(v, "experiments", lambda quick: [])
+    monkeypatch.setattr(fixcheck, "fixtures_dir", lambda: tmp_path / "nowhere")
+    assert v.verify(True, ["torch"], tmp_path / "out", workers=1) == 2
+    assert "cannot run the fix checks" in capsys.readouterr().err

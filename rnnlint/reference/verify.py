@@ -403,7 +403,7 @@ def run_job(job: Job, quick: bool, output_dir: str, threads: int) -> dict[str, A
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
     kind, framework, arg = job
     set_threads(framework, threads)
-    if quick and framework == "tensorflow" and os.environ.get("RNNLINT_GRAPPLER") != "1":
+    if quick and framework == "tensorflow":
         _skip_graph_optimizer()
     if kind == "experiment":
         return run_experiment(framework, arg, quick, output_dir, threads)
@@ -448,8 +448,8 @@ def verify(
     workers: int | None = None,
 ) -> int:
     """Run the paired experiments and the fix checks; 0 when every experiment ran and every fix
-    check passed, 1 otherwise, 2 when a framework is unknown or not installed. Supporting a
-    guideline or not is a result, not a failure.
+    check passed, 1 otherwise, 2 when a framework is unknown or not installed or the fixtures
+    cannot be read. Supporting a guideline or not is a result, not a failure.
 
     The work runs in ``workers`` processes (default: the CPU count, at most 4), each
     framework on ``threads`` threads; the fixes themselves are applied here, by rnnlint's
@@ -476,21 +476,23 @@ def verify(
     workers = max(1, min(workers or min(os.cpu_count() or 1, 4), len(jobs)))
     results: dict[Job, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="rnnlint-verify-") as work:
-        if workers == 1:
+        scheduler = _Scheduler(workers, order, quick, str(out), threads) if workers > 1 else None
+        try:
+            if scheduler is not None:
+                scheduler.add(jobs)  # the workers start (and import their framework) while the fixes are applied here
             prepared = fixcheck.prepare(wanted, out, Path(work))
             runs = _script_runs(prepared)
-            for job in _ordered(jobs, runs, order):
-                results[job] = _done(job, run_job(job, quick, str(out), threads))
-        else:
-            scheduler = _Scheduler(workers, order, quick, str(out), threads)
-            try:
-                # the workers start (and import their framework) while the fixes are applied here
-                scheduler.add(jobs)
-                prepared = fixcheck.prepare(wanted, out, Path(work))
-                runs = _script_runs(prepared)
+            if scheduler is None:
+                for job in _ordered(jobs, runs, order):
+                    results[job] = _done(job, run_job(job, quick, str(out), threads))
+            else:
                 scheduler.add([j for j in _ordered(jobs, runs, order) if j[0] == "script"])
                 results.update(scheduler.finish())
-            finally:
+        except OSError as exc:  # the fixtures are missing or unreadable, or the output folder is not writable
+            print(f"rnnlint verify: cannot run the fix checks: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            if scheduler is not None:
                 scheduler.close()
     entries = [results["experiment", f, i] for f in wanted for i in range(count)]
     checks = [
