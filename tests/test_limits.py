@@ -31,3 +31,15 @@ def test_many_functions_calling_their_parameters_do_not_exhaust_the_stack(tmp_pa
     result = engine.Linter(Settings(), [tmp_path]).run([tmp_path / "train.py"])
     codes = {d.code for d in result.diagnostics}
     assert "RNN001" not in codes and "RNN104" in codes
+
+
+def test_an_infinite_layer_count_is_no_count(tmp_path: Path) -> None:
+    """Found by benchmarks/fuzz.py: `num_layers=1e999` made a rule convert infinity to int."""
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom torch import nn\nrnn = nn.LSTM(16, 256, num_layers=1e999)\n"
+        "opt = torch.optim.Adam(rnn.parameters(), lr=0.5)\n"
+        "for x, y in data:\n    opt.zero_grad()\n    loss = (rnn(x)[0] - y).pow(2).mean()\n    loss.backward()\n    opt.step()\n"
+    )
+    result = engine.Linter(Settings(), [tmp_path]).run([tmp_path / "train.py"])
+    codes = {d.code for d in result.diagnostics}
+    assert "RNN001" not in codes and "RNN206" in codes
