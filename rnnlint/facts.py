@@ -8,6 +8,7 @@ and where it came from.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,7 @@ class RecurrentLayer:
         """How many stacked layers this contributes (a forward/backward pair counts once)."""
         n = 1.0 if self.is_cell else self.num_layers.number()
         times = self.instances.number()
-        if n is None or times is None:
+        if n is None or times is None or not math.isfinite(n * times):  # `num_layers=1e999`: no count at all
             return None
         return (n / 2 if self.half_of_pair else n) * times
 

@@ -77,6 +77,17 @@ def plan(diagnostics: list[Diagnostic], unsafe: bool) -> Outcome:
     return outcome
 
 
+def fixable_path(path: str) -> bool:
+    """Does ``--fix`` edit files like this one (Python, notebooks, YAML)?"""
+    return _format(path) is not None
+
+
+def still_valid(path: str, fixed: bytes, original: bytes) -> bool:
+    """What a fixed file of this kind must still do: parse (Python, notebook cells) or load (YAML)."""
+    fmt = _format(path)
+    return fmt is not None and fmt.valid(fixed, original)
+
+
 def _one_file(d: Diagnostic) -> bool:
     """Fixes edit the file of their finding; one reaching into another file is not applied (silence when unsure)."""
     return d.fix is not None and all(e.loc.path == d.loc.path for e in d.fix.edits)

@@ -259,13 +259,21 @@ class Resolver:
     def call_sites(self, qname: str) -> list[tuple[CallSite, ModuleInfo]]:
         """Every call in the unit whose callee resolves to ``qname``."""
         if self._sites is None:
+            # Resolving a callee can ask for call sites again (a parameter called as a function): those nested
+            # questions see no sites, and what they resolve is not cached, so that after the index is built the
+            # same names resolve with it. Rebuilding the index inside itself nested once per such parameter and
+            # overflowed the stack on large packages.
             sites: dict[str, list[tuple[CallSite, ModuleInfo]]] = {}
-            for mod in self.modules.values():
-                for site in mod.calls:
-                    q = self.qualname(site.node.func, Ctx(mod, site.scope))
-                    if q and q.startswith(LOCAL):
-                        sites.setdefault(q, []).append((site, mod))
-            self._sites = sites
+            self._sites, kept = sites, self._qcache
+            self._qcache = {}
+            try:
+                for mod in self.modules.values():
+                    for site in mod.calls:
+                        q = self.qualname(site.node.func, Ctx(mod, site.scope))
+                        if q and q.startswith(LOCAL):
+                            sites.setdefault(q, []).append((site, mod))
+            finally:
+                self._qcache = kept
         return self._sites.get(qname, [])
 
     # -- values ------------------------------------------------------------------------

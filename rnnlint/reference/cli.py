@@ -2,8 +2,8 @@
 
 ``main(argv)`` is what ``rnnlint train`` / ``rnnlint verify`` delegate to (or run it as
 ``python -m rnnlint.reference.cli``). Exit codes: 0 done; 1 a training run diverged, the
-overfit check did not collapse, or a verify experiment crashed; 2 usage error, invalid
-config or a framework that is not installed. Heavy imports happen only inside commands.
+overfit check did not collapse, a verify experiment crashed or a verify fix check failed;
+2 usage error, invalid config or a framework that is not installed. Heavy imports happen only inside commands.
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--threads", type=int, help="CPU threads for the framework")
 
-    verify = sub.add_parser("verify", help="paired experiments, guideline on vs off; writes report.json and report.md")
+    verify = sub.add_parser(
+        "verify",
+        help="paired experiments, guideline on vs off, and fix checks (the runnable fixtures trained before and after "
+        "rnnlint --fix); writes report.json and report.md",
+    )
     verify.add_argument("--quick", action="store_true", help="one seed and tiny tasks (under a minute on 2 cores)")
     verify.add_argument(
         "--framework", action="append", choices=FRAMEWORKS, help="repeat for several (default: every installed one)"

@@ -3,8 +3,9 @@
 ``verify(quick, frameworks, output_dir)`` writes ``report.json``, ``report.md``, one
 comparison plot per experiment and every run's curves.csv. The outcome of an experiment
 is decided by a criterion fixed here before any run; an experiment that does not support
-its guideline is reported as such. With two frameworks each runs in its own process, so
-the two share the machine's cores.
+its guideline is reported as such. The fix checks (:mod:`rnnlint.reference.fixcheck`)
+train the runnable fixtures before and after ``rnnlint --fix``. Each framework's work runs
+in its own worker process, which imports the framework once; the two share the cores.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ import math
 import os
 import platform
 import sys
+import tempfile
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from rnnlint.config_schema import TrainingConfig
-from rnnlint.reference import curves
+from rnnlint.reference import curves, fixcheck
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, run, set_threads
 from rnnlint.reference.tasks import TASKS, TaskData
 
@@ -280,6 +283,44 @@ def _arm(exp: Experiment, arm: str, framework: str, quick: bool, seeds: Sequence
     return summary
 
 
+def _header(exp: Experiment, framework: str, quick: bool, version: str | None) -> dict[str, Any]:
+    """What an experiment's entry says before it runs."""
+    return {
+        "rule": exp.rule,
+        "guideline_section": exp.section,
+        "title": exp.title,
+        "framework": framework,
+        "framework_version": version,
+        "task": exp.task,
+        "task_description": TASKS[exp.task](**{**exp.task_params, "seed": 0}).description,
+        "task_params": exp.task_params,
+        "change": exp.change,
+        "seeds": list(QUICK_SEEDS if quick else FULL_SEEDS),
+        "metric": exp.metric,
+        "higher_is_better": exp.higher_is_better,
+        "criterion": exp.criterion
+        + ("" if exp.chance is None else f" (and not both arms within {CHANCE_MARGIN} of chance, {exp.chance})"),
+    }
+
+
+def _lost(job: Job, quick: bool, exc: BaseException) -> dict[str, Any]:
+    """The result of a job whose worker process died (a crash in native code, or a script calling os._exit)."""
+    error = f"the worker process died: {type(exc).__name__}: {exc}"
+    if job[0] == "script":
+        return {
+            "ran": False,
+            "final_loss": None,
+            "val_loss": None,
+            "metrics": None,
+            "error": error,
+            "warnings": [],
+            "wall_s": 0.0,
+        }
+    entry = _header(experiments(quick)[job[2]], job[1], quick, None)
+    entry.update(guideline={}, baseline={}, supports_guideline=False, outcome="error", error=error, wall_s=0.0)
+    return entry
+
+
 def run_experiment(framework: str, index: int, quick: bool, output_dir: str, threads: int = 1) -> dict[str, Any]:
     """One experiment, both arms and every seed, with one framework (in a worker process)."""
     set_threads(framework, threads)
@@ -287,22 +328,7 @@ def run_experiment(framework: str, index: int, quick: bool, output_dir: str, thr
     seeds = QUICK_SEEDS if quick else FULL_SEEDS
     out = Path(output_dir)
     t0 = time.perf_counter()
-    entry: dict[str, Any] = {
-        "rule": exp.rule,
-        "guideline_section": exp.section,
-        "title": exp.title,
-        "framework": framework,
-        "framework_version": _version(framework),
-        "task": exp.task,
-        "task_description": TASKS[exp.task](**{**exp.task_params, "seed": 0}).description,
-        "task_params": exp.task_params,
-        "change": exp.change,
-        "seeds": list(seeds),
-        "metric": exp.metric,
-        "higher_is_better": exp.higher_is_better,
-        "criterion": exp.criterion
-        + ("" if exp.chance is None else f" (and not both arms within {CHANCE_MARGIN} of chance, {exp.chance})"),
-    }
+    entry = _header(exp, framework, quick, _version(framework))
     try:
         g = _arm(exp, "guideline", framework, quick, seeds, out)
         b = _arm(exp, "baseline", framework, quick, seeds, out)
@@ -369,6 +395,50 @@ def _announce(entry: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+Job = tuple[str, str, Any]  # ("experiment", framework, index) or ("script", framework, path)
+
+
+def run_job(job: Job, quick: bool, output_dir: str, threads: int) -> dict[str, Any]:
+    """One unit of work in a worker process: an experiment, or one fixture script's short training run."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
+    kind, framework, arg = job
+    set_threads(framework, threads)
+    if quick and framework == "tensorflow":
+        _skip_graph_optimizer()
+    if kind == "experiment":
+        return run_experiment(framework, arg, quick, output_dir, threads)
+    return fixcheck.run_script(arg)
+
+
+def _skip_graph_optimizer() -> None:
+    """Quick mode only: TensorFlow's graph optimizer (grappler) costs about half a second per traced
+    function, most of a quick run's time, and buys tiny models nothing. The full run keeps it."""
+    import tensorflow as tf
+
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+
+
+def _script_runs(prepared: dict[str, Any]) -> dict[str, str]:
+    """The script each fix check runs, per "framework/before" and "framework/variant": a fixed copy
+    whose text equals an earlier one (nothing fixed, or unsafe fixes that add nothing) reuses its run."""
+    runs: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for key, prep in prepared.items():
+        framework = prep["framework"]
+        before = prep["before_path"]
+        runs[f"{framework}/before"] = seen.setdefault((framework, Path(before).read_text(encoding="utf-8")), before)
+        runs[key] = seen.setdefault((framework, Path(prep["after_path"]).read_text(encoding="utf-8")), prep["after_path"])
+    return runs
+
+
+def _done(job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    if job[0] == "experiment":
+        return _announce(result)
+    what = "ran" if result["ran"] else f"failed: {result['error']}"
+    print(f"[{job[1]}] fix check, {Path(job[2]).parent.name}/{Path(job[2]).name}: {what} ({result['wall_s']:.1f}s)", flush=True)
+    return result
+
+
 def verify(
     quick: bool,
     frameworks: Sequence[str] | None,
@@ -377,11 +447,13 @@ def verify(
     threads: int = 1,
     workers: int | None = None,
 ) -> int:
-    """Run the paired experiments; 0 when every experiment ran, 1 when one crashed, 2 when a
-    framework is unknown or not installed. Supporting a guideline or not is a result, not a failure.
+    """Run the paired experiments and the fix checks; 0 when every experiment ran and every fix
+    check passed, 1 otherwise, 2 when a framework is unknown or not installed or the fixtures
+    cannot be read. Supporting a guideline or not is a result, not a failure.
 
-    Experiments run in ``workers`` processes (default: the CPU count, at most 4), each
-    framework on ``threads`` threads."""
+    The work runs in ``workers`` processes (default: the CPU count, at most 4), each
+    framework on ``threads`` threads; the fixes themselves are applied here, by rnnlint's
+    own command line, before the fixed scripts train in the workers."""
     wanted = list(frameworks) if frameworks else [f for f in FRAMEWORKS if available(f)]
     unknown = [f for f in wanted if f not in FRAMEWORKS]
     missing = [f for f in wanted if f in FRAMEWORKS and not available(f)]
@@ -393,29 +465,57 @@ def verify(
         )
         print(f"rnnlint verify: {why}", file=sys.stderr)
         return 2
+    wanted = list(dict.fromkeys(wanted))
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     count = len(experiments(quick))
-    # the slow framework's jobs first, so that the lighter ones fill the gaps at the end
-    jobs = [(f, i) for f in sorted(wanted, key=lambda f: f != "tensorflow") for i in range(count)]
+    # the slow framework's work first, so that the lighter jobs fill the gaps at the end
+    order = sorted(wanted, key=lambda f: f != "tensorflow")
+    jobs: list[Job] = [("experiment", f, i) for f in order for i in range(count)]
     workers = max(1, min(workers or min(os.cpu_count() or 1, 4), len(jobs)))
-    results: dict[tuple[str, int], dict[str, Any]] = {}
-    if workers == 1:
-        for f, i in jobs:
-            results[f, i] = _announce(run_experiment(f, i, quick, str(out), threads))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(run_experiment, f, i, quick, str(out), threads): (f, i) for f, i in jobs}
-            for future in as_completed(futures):
-                results[futures[future]] = _announce(future.result())
-    entries = [results[f, i] for f in wanted for i in range(count)]
+    results: dict[Job, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="rnnlint-verify-") as work:
+        scheduler = _Scheduler(workers, order, quick, str(out), threads) if workers > 1 else None
+        try:
+            if scheduler is not None:
+                scheduler.add(jobs)  # the workers start (and import their framework) while the fixes are applied here
+            prepared = fixcheck.prepare(wanted, out, Path(work))
+            runs = _script_runs(prepared)
+            if scheduler is None:
+                for job in _ordered(jobs, runs, order):
+                    results[job] = _done(job, run_job(job, quick, str(out), threads))
+            else:
+                scheduler.add([j for j in _ordered(jobs, runs, order) if j[0] == "script"])
+                results.update(scheduler.finish())
+        except OSError as exc:  # the fixtures are missing or unreadable, or the output folder is not writable
+            print(f"rnnlint verify: cannot run the fix checks: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            if scheduler is not None:
+                scheduler.close()
+    entries = [results["experiment", f, i] for f in wanted for i in range(count)]
+    checks = [
+        fixcheck.entry(
+            prep,
+            results["script", prep["framework"], runs[f"{prep['framework']}/before"]],
+            results["script", prep["framework"], runs[key]],
+        )
+        for key, prep in prepared.items()
+    ]
+    for check in checks:
+        verdict = "ok" if check["ok"] else "FAILED: " + "; ".join(check["problems"])
+        print(
+            f"[{check['framework']}] fix check {check['variant']}: fixed {', '.join(check['codes_fixed']) or 'nothing'}; {verdict}"
+        )
     report: dict[str, Any] = {
         "quick": quick,
         "seeds": list(QUICK_SEEDS if quick else FULL_SEEDS),
         "frameworks": {
             f: {
-                "version": next(e["framework_version"] for e in entries if e["framework"] == f),
+                "version": next(
+                    (e["framework_version"] for e in entries if e["framework"] == f and e["framework_version"]), None
+                ),
                 "busy_s": sum(e["wall_s"] for e in entries if e["framework"] == f),
             }
             for f in wanted
@@ -430,12 +530,85 @@ def verify(
         },
         "base_recipe": base_recipe(quick),
         "experiments": entries,
-        "fix_checks": [],
+        "fix_checks": checks,
     }
     (out / "report.json").write_text(json.dumps(curves.jsonable(report), indent=2) + "\n")
     (out / "report.md").write_text(render_markdown(report))
     print(f"rnnlint verify: wrote {out / 'report.json'} and {out / 'report.md'} in {report['wall_s']:.1f}s")
-    return 1 if any("error" in e for e in report["experiments"]) else 0
+    failed = any("error" in e for e in entries) or not all(c["ok"] for c in checks)
+    return 1 if failed else 0
+
+
+class _Scheduler:
+    """Worker processes with a home framework each (TensorFlow first), so that each imports it once.
+
+    A worker whose framework has no work left takes another framework's next job when at
+    least ``STEAL_MIN`` are waiting: importing a second framework (about 5 s for TensorFlow)
+    pays off only then. Every framework has a home worker (there are at least as many
+    workers as frameworks), so no job is left behind. Each worker holds one job at a time."""
+
+    STEAL_MIN = 2
+
+    def __init__(self, workers: int, order: list[str], quick: bool, output_dir: str, threads: int) -> None:
+        context = get_context("spawn")
+        self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(workers)]
+        self.home = [order[i % len(order)] for i in range(workers)]
+        self.loaded: list[set[str]] = [set() for _ in range(workers)]
+        self.queues: dict[str, deque[Job]] = {f: deque() for f in order}
+        self.running: dict[Future[dict[str, Any]], tuple[int, Job]] = {}
+        self.args = (quick, output_dir, threads)
+
+    def add(self, jobs: list[Job]) -> None:
+        """Queue jobs (each framework's in the order given) and hand them to idle workers."""
+        for job in jobs:
+            self.queues[job[1]].append(job)
+        busy = {worker for worker, _ in self.running.values()}
+        for worker in range(len(self.pools)):
+            if worker not in busy:
+                self._feed(worker)
+
+    def _feed(self, worker: int) -> None:
+        own = [self.home[worker], *sorted(self.loaded[worker])]
+        framework = next((f for f in own if self.queues[f]), None)
+        if framework is None:
+            framework = next((f for f, q in self.queues.items() if len(q) >= self.STEAL_MIN), None)
+        if framework is None:
+            return
+        job = self.queues[framework].popleft()
+        self.loaded[worker].add(framework)
+        self.running[self.pools[worker].submit(run_job, job, *self.args)] = (worker, job)
+
+    def finish(self) -> dict[Job, dict[str, Any]]:
+        """Wait for every job, feeding each worker as it finishes one."""
+        results: dict[Job, dict[str, Any]] = {}
+        while self.running:
+            done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+            for future in done:
+                worker, job = self.running.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker died: report its job and start a fresh worker in its place
+                    result = _lost(job, self.args[0], exc)
+                    self.pools[worker].shutdown(wait=False)
+                    self.pools[worker] = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+                    self.loaded[worker] = set()
+                results[job] = _done(job, result)
+                self._feed(worker)
+        return results
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
+
+
+def _ordered(experiment_jobs: list[Job], runs: dict[str, str], order: list[str]) -> list[Job]:
+    """Every job, a framework's fixture scripts right after its experiments."""
+    jobs: list[Job] = []
+    for framework in order:
+        jobs += [j for j in experiment_jobs if j[1] == framework]
+        paths = dict.fromkeys(path for key, path in runs.items() if key.startswith(f"{framework}/"))
+        jobs += [("script", framework, path) for path in paths]
+    return jobs
 
 
 def _fmt(value: Any) -> str:
@@ -469,6 +642,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {e['rule']} ({e['guideline_section']}) | {e['framework']} | {e['task']} | {e['change']} | "
             f"{e['metric']} | {_fmt(g.get(e['metric']))} | {_fmt(b.get(e['metric']))} | {verdict} |"
         )
+    lines += _fix_check_lines(report.get("fix_checks", []))
     lines += ["", "## Details", ""]
     for e in report["experiments"]:
         lines.append(f"### {e['rule']} / {e['framework']}: {e['title']}")
@@ -504,3 +678,30 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines.append(f"Base recipe: `{json.dumps(report['base_recipe'])}`")
     lines.append("")
     return "\n".join(lines)
+
+
+def _fix_check_lines(checks: list[dict[str, Any]]) -> list[str]:
+    """The fix checks: each runnable fixture trained before and after ``rnnlint --fix`` (and ``--unsafe-fixes``)."""
+    if not checks:
+        return []
+    lines = [
+        "",
+        "## Fix checks",
+        "",
+        f"Each fixture was copied, fixed by rnnlint and trained for a few steps (`{' '.join(checks[0]['script_args'])}`) "
+        "before and after the fix. A check passes when both runs finish, the fixed run ends with a finite loss and "
+        "every finding whose fix was applied is gone.",
+        "",
+        "| fixture | framework | command | codes fixed | final loss before | final loss after | ok |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        lines.append(
+            f"| {c['fixture']} | {c['framework']} | `{c['command']}` | {', '.join(c['codes_fixed']) or '-'} | "
+            f"{_fmt(c['before']['final_loss'])} | {_fmt(c['after']['final_loss'])} | {'yes' if c['ok'] else '**no**'} |"
+        )
+    for c in checks:
+        if c["problems"]:
+            lines.append(f"\n- {c['fixture']} (`{c['command']}`): " + "; ".join(c["problems"]))
+    lines.append("\nThe diffs are in `fix_checks/`.")
+    return lines
