@@ -97,6 +97,8 @@ def _run_group(group: Group, settings: Settings, roots: list[Path]) -> tuple[Res
     read = {k for k, v in linter.loaded.items() if v is not None and not k.startswith("<")}
     read |= config_values.FILES_READ - before
     read -= {str(f.resolve()) for f in group.files}
+    shown = {d.loc.path for d in result.diagnostics}
+    result.sources = {k: v for k, v in result.sources.items() if k in shown}  # only code frames read them: ship less
     return result, {path: _digest_file(path) for path in sorted(read)}
 
 
@@ -107,14 +109,19 @@ def _merge(into: Result, part: Result) -> None:
 
 
 def _balance(groups: list[Group], jobs: int) -> list[list[Group]]:
-    """Largest groups first, each to the least loaded batch: even work, deterministic."""
+    """Costliest groups first, each to the least loaded batch: even work, deterministic."""
     batches: list[list[Group]] = [[] for _ in range(jobs)]
     loads = [0] * jobs
-    for g in sorted(groups, key=lambda g: -sum(len(d) for d in g.data.values())):
+    for cost, _, g in sorted(((_cost(g), n, g) for n, g in enumerate(groups)), key=lambda t: (-t[0], t[1])):
         i = loads.index(min(loads))
         batches[i].append(g)
-        loads[i] += sum(len(d) for d in g.data.values())
+        loads[i] += cost
     return [b for b in batches if b]
+
+
+def _cost(group: Group) -> int:
+    """Bytes to analyse: a file the byte scan drops (library code) is only read, at a small fraction of the cost."""
+    return sum(len(d) if is_relevant(d) else len(d) // 32 for d in group.data.values())
 
 
 def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
