@@ -64,6 +64,22 @@ def cli(*args: str) -> Callable[[], object]:
     return lambda: subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, check=False)
 
 
+_MEASURED = (
+    "import resource, runpy, sys\n"
+    "sys.argv = ['rnnlint', *sys.argv[1:]]\n"
+    "try:\n    runpy.run_module('rnnlint', run_name='__main__')\n"
+    "except SystemExit:\n    pass\n"
+    "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+)
+
+
+def peak_memory(*args: str) -> float:
+    """Peak resident memory of one rnnlint run (the units ru_maxrss uses; only ratios are printed)."""
+    done = subprocess.run([sys.executable, "-c", _MEASURED, *args], capture_output=True, text=True, check=False)
+    line = next((ln for ln in reversed(done.stderr.splitlines()) if ln.startswith("maxrss ")), "maxrss 0")
+    return float(line.split()[1]) or 1.0
+
+
 def ast_floor(files: list[Path]) -> Callable[[], object]:
     return lambda: [ast.parse(f.read_bytes()) for f in files]
 
@@ -123,15 +139,17 @@ def main() -> int:
         print(f"  one file / import libcst   {one / import_libcst:6.2f}  (<= 2)")
         if len(rows) > 4:
             print(f"  cold / ruff --select ALL   {cold / rows[4][1]:6.2f}  (goal <= 1)")
-        print("\nscaling (time per file relative to 1x):")
-        base = None
+        print("\nscaling (time per file relative to 1x; peak memory of a serial run relative to 1x):")
+        base = base_mem = None
         for scale in (1, 4, 16) if args.size != "tiny" else (1, 2):
             sub = Path(tmp) / f"scale{scale}"
             sub_files = build_corpus(sub, max(10, scripts // 16), max(2, stdlib // 16), scale)
             t = median_time(cli(str(sub), "--no-cache", *common), max(1, args.runs - 1))
             per = t / len(sub_files)
             base = base or per
-            print(f"  {scale:3d}x  {len(sub_files):6d} files  {per / base:6.2f}")
+            mem = peak_memory(str(sub), "--no-cache", "--jobs", "1", "--output-format", "concise")
+            base_mem = base_mem or mem
+            print(f"  {scale:3d}x  {len(sub_files):6d} files  time/file {per / base:6.2f}  peak memory {mem / base_mem:6.2f}")
     return 0
 
 

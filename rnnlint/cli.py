@@ -180,7 +180,7 @@ def _check(args: argparse.Namespace) -> int:
     from rnnlint.diagnostics import Diagnostic, Severity
     from rnnlint.discovery import MissingPathError, discover
     from rnnlint.engine import Result, display_path
-    from rnnlint.progress import linter_with_progress, progress_bar
+    from rnnlint.progress import progress_bar
     from rnnlint.runner import lint_files
     from rnnlint.settings import ConfigError, ConfigFinder, Settings, enabled_here
 
@@ -264,11 +264,7 @@ def _check(args: argparse.Namespace) -> int:
                 folder = key.parent if key is not None else Path.cwd()
                 roots = [folder] if folder == base else [folder, base]
                 own_stdin = stdin if key == stdin_key else None
-                if jobs > 1 or cache_dir is not None:
-                    part = lint_files(group_files, settings_of(key), roots, jobs, cache_dir, own_stdin)
-                    bar.advance(len(group_files))
-                else:
-                    part = linter_with_progress(settings_of(key), roots, bar).run(group_files, own_stdin)
+                part = lint_files(group_files, settings_of(key), roots, jobs, cache_dir, own_stdin, bar.advance)
                 result.files += part.files
                 result.sources.update(part.sources)
                 for d in part.diagnostics:

@@ -8,11 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Protocol, TextIO
-
-from rnnlint.engine import Linter
-from rnnlint.settings import Settings
 
 THRESHOLD = 300
 
@@ -57,23 +53,3 @@ def progress_bar(total: int, stream: TextIO | None = None, threshold: int | None
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("lint", total=total)
         yield _RichBar(progress, task)
-
-
-class _CountingLinter(Linter):
-    """Advances a bar once per input file (at the engine's relevance scan of it)."""
-
-    bar: Bar = _NoBar()
-
-    def _relevant(self, path: Path, data: bytes, depth: int = 0) -> bool:
-        if depth == 0:
-            self.bar.advance()
-        return super()._relevant(path, data, depth)
-
-
-def linter_with_progress(settings: Settings, roots: list[Path], bar: Bar) -> Linter:
-    """A Linter whose file loop advances ``bar``; a plain Linter when there is no bar to feed."""
-    if isinstance(bar, _NoBar):
-        return Linter(settings, roots)
-    linter = _CountingLinter(settings, roots)
-    linter.bar = bar
-    return linter

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,15 +45,22 @@ def lint_files(
     jobs: int = 1,
     cache_dir: Path | None = None,
     stdin: tuple[str, bytes] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Result:
-    """Lint ``files`` (plus a stdin buffer) with ``jobs`` processes and an optional cache."""
+    """Lint ``files`` (plus a stdin buffer) with ``jobs`` processes and an optional cache.
+
+    Groups of files that import each other are analysed one at a time (or one per process), so memory
+    holds one group's trees, not the corpus's. ``progress`` hears how many files each finished group had.
+    """
     if stdin is not None:  # an editor buffer: one small serial run, never cached
         return Linter(settings, roots).run(files, stdin)
     with collector_paused():  # decoding cached findings and merging them only grows the heap too
-        return _lint_files(files, settings, roots, jobs, cache_dir)
+        return _lint_files(files, settings, roots, jobs, cache_dir, progress or (lambda _n: None))
 
 
-def _lint_files(files: list[Path], settings: Settings, roots: list[Path], jobs: int, cache_dir: Path | None) -> Result:
+def _lint_files(
+    files: list[Path], settings: Settings, roots: list[Path], jobs: int, cache_dir: Path | None, progress: Callable[[int], None]
+) -> Result:
     groups = list(_groups(files, roots))
     cache = _Cache(cache_dir, settings) if cache_dir is not None else None
     result = Result()
@@ -64,6 +71,7 @@ def _lint_files(files: list[Path], settings: Settings, roots: list[Path], jobs: 
             todo.append(group)
         else:
             _merge(result, hit)
+            progress(len(group.files))
     if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
         batches = _balance(todo, jobs)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -71,12 +79,14 @@ def _lint_files(files: list[Path], settings: Settings, roots: list[Path], jobs: 
         for batch, output in zip(batches, outputs, strict=True):
             for group, (part, deps) in zip(batch, output, strict=True):
                 _merge(result, part)
+                progress(len(group.files))
                 if cache:
                     cache.put(group, part, deps)
     else:
         for group in todo:
             part, deps = _run_group(group, settings, roots)
             _merge(result, part)
+            progress(len(group.files))
             if cache:
                 cache.put(group, part, deps)
     result.diagnostics.sort(key=Diagnostic.sort_key)

@@ -40,7 +40,9 @@ def test_parallel_and_cached_runs_match_serial(corpus: Path, tmp_path: Path) -> 
 def test_cache_is_invalidated_by_any_member_or_dependency(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
-    (project / "model.py").write_text("import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self, h=256):\n        super().__init__()\n        self.rnn = nn.LSTM(8, h, 2, dropout=0.5)\n")
+    (project / "model.py").write_text(
+        "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self, h=256):\n        super().__init__()\n        self.rnn = nn.LSTM(8, h, 2, dropout=0.5)\n"
+    )
     (project / "train.py").write_text("from model import Net\nnet = Net(h=256)\n")
     cache = tmp_path / "cache"
     only_train = [project / "train.py"]
@@ -66,3 +68,21 @@ def test_corrupt_or_foreign_cache_entries_are_ignored(tmp_path: Path) -> None:
         again = lint_files([tmp_path / "train.py"], Settings(), [tmp_path], cache_dir=cache)
         assert _found(again) == _found(first)
     assert clean(cache) >= 1 and not cache.exists()
+
+
+def test_a_serial_uncached_run_still_goes_group_by_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory holds one import group's trees at a time: `--no-cache --jobs 1` must not lint the corpus as one unit."""
+    from rnnlint import cli, runner
+
+    for i in range(3):
+        (tmp_path / f"train{i}.py").write_text("import torch\nrnn = torch.nn.LSTM(16, 2048)\n")
+    seen: list[int] = []
+    real = runner._run_group
+
+    def spy(group: runner.Group, settings: object, roots: list[Path]) -> object:
+        seen.append(len(group.files))
+        return real(group, settings, roots)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "_run_group", spy)
+    assert cli.main(["--no-cache", "--jobs", "1", "--output-format", "concise", str(tmp_path)]) == 1
+    assert seen == [1, 1, 1]
