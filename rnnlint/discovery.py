@@ -101,9 +101,7 @@ def _parent_gitignores(folder: Path) -> list[_Ignore]:
     return out + ([ig] if ig is not None else [])
 
 
-def _walk(
-    folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[Path], real: Path
-) -> Iterator[Path]:
+def _walk(folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[Path], real: Path) -> Iterator[Path]:
     """``real`` is ``folder.resolve()``: an entry that is no symlink resolves to ``real / name`` without a syscall."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)

@@ -337,10 +337,8 @@ class _Cache:
 
     def put(self, group: Group, result: Result, deps: dict[str, str]) -> None:
         entry = {"format": CACHE_FORMAT, "salt": self.salt, "deps": deps, "result": _encode(result)}
-        try:
+        with contextlib.suppress(OSError):  # a read-only tree still lints, just without a cache
             self._write(self.folder / f"{self._key(group)}.json", entry)
-        except OSError:
-            pass  # a read-only tree still lints, just without a cache
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
