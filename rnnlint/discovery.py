@@ -46,6 +46,8 @@ class _Ignore:
     anchored_only: bool = True
 
     def matches(self, path: Path, is_dir: bool) -> bool:
+        if not self.spec.patterns:  # no --exclude: most runs; skip the relative path per entry
+            return False
         try:
             rel = path.relative_to(self.root).as_posix()
         except ValueError:

@@ -18,7 +18,6 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,8 @@ def _lint_files(files: list[Path], settings: Settings, roots: list[Path], jobs: 
     if cache:
         cache.save()
     if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor  # not imported by a run the cache serves
+
         batches = _balance(todo, jobs)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             outputs = list(pool.map(_run_batch, [(b, settings, roots) for b in batches]))
@@ -263,7 +264,7 @@ class _Cache:
     def groups(self, files: list[Path], roots: list[Path]) -> list[Group]:
         """The import groups of ``files``: the index's when no file and no folder a lookup listed has changed."""
         self._load_index()
-        index = {str(f.resolve()): f for f in files}
+        index = {os.path.realpath(f): f for f in files}  # as _groups' str(f.resolve()), without a Path per file
         digests = {k: self.digest(k) or EMPTY_DIGEST for k in index}
         old = self.old.get("groups")
         if isinstance(old, dict) and self._same_tree(old, digests):

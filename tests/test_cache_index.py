@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rnnlint import runner
+from rnnlint.discovery import discover
 from rnnlint.runner import lint_files
 from rnnlint.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 TRAIN = "import torch.nn as nn\nfrom model import Net\nnet = Net()\nrnn = nn.LSTM(8, {h}, 2, dropout=0.5)\n"
 MODEL = "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.rnn = nn.LSTM(8, {h}, 2, dropout=0.5)\n"
@@ -210,3 +214,22 @@ def test_the_index_is_not_written_when_nothing_changed(runs: Runs, monkeypatch: 
     before = index.stat().st_mtime_ns, index.stat().st_ino
     runs()
     assert (index.stat().st_mtime_ns, index.stat().st_ino) == before
+
+
+@pytest.mark.usefixtures("trusting")
+def test_the_fixtures_warm_from_the_index_match_a_run_without_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fixture project (packages, relative imports, configs): the index's grouping gives the same findings."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURES, corpus, ignore=shutil.ignore_patterns("configs_hostile"))
+    files = list(discover([corpus], []))
+    fresh = lint_files(files, Settings(), [corpus])
+    cache = tmp_path / "cache"
+    cold = lint_files(files, Settings(), [corpus], cache_dir=cache)
+    monkeypatch.setattr(runner, "_groups", None)  # the warm run must not group again
+    warm = lint_files(files, Settings(), [corpus], cache_dir=cache)
+    assert _full(fresh) and _full(fresh) == _full(cold) == _full(warm)
+    assert fresh.files == warm.files == len(files)
+
+
+def _full(result: runner.Result) -> list[tuple[Any, ...]]:
+    return [(d.code, d.loc, d.message, d.fix) for d in result.diagnostics]
