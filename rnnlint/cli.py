@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +249,9 @@ def _check(args: argparse.Namespace) -> int:
     if stdin is not None:
         groups.setdefault(stdin_key, [])
 
-    checked: list[str] = [display_path(f) for f in files] + ([stdin_name] if stdin is not None else [])
+    def checked() -> list[str]:
+        """Every file checked, as reported (only JUnit lists them: not worth computing on every run)."""
+        return [display_path(f) for f in files] + ([stdin_name] if stdin is not None else [])
 
     def governing(d: Diagnostic) -> Path | None:
         if stdin is not None and d.loc.path == stdin_name:
@@ -321,7 +324,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _report(args: argparse.Namespace, fmt: str, result: Any, checked: list[str]) -> None:
+def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]]) -> None:
     """Write the report in ``fmt`` to stdout or ``--output-file``."""
     from rnnlint import reporters
 
@@ -333,7 +336,9 @@ def _report(args: argparse.Namespace, fmt: str, result: Any, checked: list[str])
         _write_report(reporters, args, fmt, result, checked, sys.stdout)
 
 
-def _write_report(reporters: Any, args: argparse.Namespace, fmt: str, result: Any, checked: list[str], out: Any) -> None:
+def _write_report(
+    reporters: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any
+) -> None:
     diags = result.diagnostics
     if args.statistics:
         reporters.write_statistics(diags, out, as_json_output=fmt in ("json", "json-lines"))
@@ -351,7 +356,7 @@ def _write_report(reporters: Any, args: argparse.Namespace, fmt: str, result: An
     elif fmt == "sarif":
         reporters.write_sarif(diags, out, __version__)
     elif fmt == "junit":
-        reporters.write_junit(diags, checked, out)
+        reporters.write_junit(diags, checked(), out)
     else:
         reporters.write_full(diags, result.sources, result.files, out)
 

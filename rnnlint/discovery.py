@@ -46,6 +46,8 @@ class _Ignore:
     anchored_only: bool = True
 
     def matches(self, path: Path, is_dir: bool) -> bool:
+        if not self.spec.patterns:  # no --exclude: most runs; skip the relative path per entry
+            return False
         try:
             rel = path.relative_to(self.root).as_posix()
         except ValueError:
@@ -86,7 +88,7 @@ def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = 
             continue
         ignores = _parent_gitignores(target.resolve()) if respect_gitignore else []
         seen.add(target.resolve())  # a link back to the walked folder is a loop, not more files
-        yield from _walk(target, excluded, ignores, respect_gitignore, seen)
+        yield from _walk(target, excluded, ignores, respect_gitignore, seen, target.resolve())
 
 
 def _parent_gitignores(folder: Path) -> list[_Ignore]:
@@ -101,7 +103,8 @@ def _parent_gitignores(folder: Path) -> list[_Ignore]:
     return out + ([ig] if ig is not None else [])
 
 
-def _walk(folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[Path]) -> Iterator[Path]:
+def _walk(folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[Path], real: Path) -> Iterator[Path]:
+    """``real`` is ``folder.resolve()``: an entry that is no symlink resolves to ``real / name`` without a syscall."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -114,7 +117,10 @@ def _walk(folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool
             continue
         if entry.name in DEFAULT_EXCLUDES and is_dir:
             continue
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve() if entry.is_symlink() else real / entry.name
+        except OSError:
+            continue
         if excluded.matches(resolved, is_dir) or any(ig.matches(resolved, is_dir) for ig in ignores):
             continue
         if is_dir:
@@ -122,7 +128,7 @@ def _walk(folder: Path, excluded: _Ignore, ignores: list[_Ignore], use_git: bool
                 continue
             seen.add(resolved)
             sub = _gitignore(resolved) if use_git else None
-            yield from _walk(path, excluded, [*ignores, sub] if sub else ignores, use_git, seen)
+            yield from _walk(path, excluded, [*ignores, sub] if sub else ignores, use_git, seen, resolved)
         elif entry.name.endswith(SUFFIXES) and resolved not in seen:
             seen.add(resolved)
             yield path

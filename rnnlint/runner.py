@@ -14,10 +14,11 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +27,36 @@ from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result, collector_paused
 from rnnlint.frontends.source import read_regular
 from rnnlint.settings import Settings
-from rnnlint.units import ModuleFinder, is_relevant, local_import_names
+from rnnlint.units import CONSULTED, ModuleFinder, is_relevant, local_import_names
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PARALLEL_MIN_FILES = 40  # below this a pool costs more than it saves
+RACY_NS = 2_000_000_000  # a stat this close to the moment it was taken may not show a later edit (mtime granularity)
+EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
 
 
 @dataclass
 class Group:
+    """Files that import each other, keyed by resolved path; ``data`` may be left empty when ``digests`` is known."""
+
     files: list[Path]
     data: dict[str, bytes]
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def digest_map(self) -> dict[str, str]:
+        if not self.digests:
+            self.digests = {k: hashlib.sha256(v).hexdigest() for k, v in self.data.items()}
+        return self.digests
+
+    def load(self) -> None:
+        """Read the files when only their digests were known (a group the cache could not serve)."""
+        if self.data or not self.digests:
+            return
+        for key in self.digests:
+            try:
+                self.data[key] = read_regular(key)
+            except OSError:
+                self.data[key] = b""
 
 
 def lint_files(
@@ -61,18 +82,23 @@ def lint_files(
 def _lint_files(
     files: list[Path], settings: Settings, roots: list[Path], jobs: int, cache_dir: Path | None, progress: Callable[[int], None]
 ) -> Result:
-    groups = list(_groups(files, roots))
-    cache = _Cache(cache_dir, settings) if cache_dir is not None else None
+    cache = _Cache(cache_dir, settings, roots) if cache_dir is not None else None
+    groups = cache.groups(files, roots) if cache else list(_groups(files, roots))
     result = Result()
     todo: list[Group] = []
     for group in groups:
         hit = cache.get(group) if cache else None
         if hit is None:
+            group.load()
             todo.append(group)
         else:
             _merge(result, hit)
             progress(len(group.files))
+    if cache:
+        cache.save()
     if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor  # not imported by a run the cache serves
+
         batches = _balance(todo, jobs)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             outputs = list(pool.map(_run_batch, [(b, settings, roots) for b in batches]))
@@ -192,20 +218,120 @@ def _build() -> str:
 
 
 class _Cache:
-    """Findings per group, in ``<dir>/<version>/<key>.json``; anything unreadable is a miss."""
+    """Findings per group, in ``<dir>/<version>/<key>.json``; anything unreadable is a miss.
 
-    def __init__(self, folder: Path, settings: Settings) -> None:
+    An index per (settings, roots) remembers each file's stat and content digest and the last import grouping, so
+    that a run where nothing changed reads no source file: a file whose stat differs, or whose stat was taken too
+    close to its last change to be sure of it (git's "racily clean" files), is read and hashed again.
+    """
+
+    def __init__(self, folder: Path, settings: Settings, roots: list[Path] | None = None) -> None:
         self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
         # issue 7: cached findings name paths relative to the working directory, so it is part of the key; without it a
         # run from another folder reported stale paths and --fix edited whatever file they named there.
         salt = f"{__version__}:{_build()}:{os.getcwd()}:{settings.model_dump_json()}"
         self.salt = hashlib.sha256(salt.encode()).hexdigest()
+        where = json.dumps([self.salt, [str(r.resolve()) for r in roots or []]])
+        self.index_path = self.folder / f"{hashlib.sha256(where.encode()).hexdigest()}.index"  # not *.json: no entry
+        self.started = time.time_ns()  # before any stat: a change after it is never trusted from the stat alone
+        self.old: dict[str, Any] = {}
+        self.stats: dict[str, Any] = {}  # path -> [size, mtime_ns, ctime_ns, inode] (or None: racy) and digest
+        self.grouping: dict[str, Any] | None = None
+
+    def _load_index(self) -> None:
+        try:
+            data = json.loads(read_regular(self.index_path).decode("utf-8"))
+            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
+                self.old = data
+        except (OSError, ValueError):
+            self.old = {}  # missing or corrupt: every file is read and hashed, as without an index
+
+    def _old_files(self) -> dict[str, Any]:
+        files = self.old.get("files")
+        return files if isinstance(files, dict) else {}
+
+    def digest(self, path: str) -> str | None:
+        """sha256 of the file's bytes (None: unreadable), from the index when its stat proves it unchanged."""
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None  # issue 7: a FIFO must not block the run
+        seen = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        old = self._old_files().get(path)
+        if isinstance(old, list) and len(old) == 2 and old[0] == seen and isinstance(old[1], str):
+            digest: str | None = old[1]
+        else:
+            try:
+                digest = hashlib.sha256(read_regular(path)).hexdigest()
+            except OSError:
+                return None
+        trusted = max(st.st_mtime_ns, st.st_ctime_ns) < self.started - RACY_NS
+        self.stats[path] = [seen if trusted else None, digest]
+        return digest
+
+    def groups(self, files: list[Path], roots: list[Path]) -> list[Group]:
+        """The import groups of ``files``: the index's when no file and no folder a lookup listed has changed."""
+        self._load_index()
+        index = {os.path.realpath(f): f for f in files}  # as _groups' str(f.resolve()), without a Path per file
+        digests = {k: self.digest(k) or EMPTY_DIGEST for k in index}
+        old = self.old.get("groups")
+        if isinstance(old, dict) and self._same_tree(old, digests):
+            return [Group([index[k] for k in keys], {}, {k: digests[k] for k in keys}) for keys in old["members"]]
+        groups = list(_groups(files, roots))
+        dirs = self._dirs(sorted(CONSULTED))  # stats taken after the lookups: a change during them reads as racy
+        seen = {k: v for g in groups for k, v in g.digest_map().items()}  # the bytes the grouping was made from
+        self.grouping = {"members": [list(g.data) for g in groups], "digests": seen, "dirs": dirs}
+        return groups
+
+    def _same_tree(self, old: dict[str, Any], digests: dict[str, str]) -> bool:
+        try:
+            if old["digests"] != digests or not isinstance(old["dirs"], dict):
+                return False
+            members = old["members"]
+            if not all(isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys) for keys in members):
+                return False
+            if sorted(k for keys in members for k in keys) != sorted(digests):
+                return False
+            if self._dirs(list(old["dirs"])) != old["dirs"]:
+                return False
+        except (KeyError, TypeError):
+            return False
+        self.grouping = old
+        return True
+
+    def _dirs(self, folders: list[str]) -> dict[str, Any]:
+        """Each folder's stat (None: missing); a folder changed too recently to trust makes the grouping unusable."""
+        out: dict[str, Any] = {}
+        for folder in folders:
+            try:
+                st = os.stat(folder)
+            except (OSError, ValueError):
+                out[folder] = None
+                continue
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= self.started - RACY_NS:
+                out[folder] = "racy"  # never equal to a later stat: the next run groups again
+            else:
+                out[folder] = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        return out
+
+    def save(self) -> None:
+        """Write the index when it says something new (stats, digests, grouping); never fails the run."""
+        if "racy" in (self.grouping or {}).get("dirs", {}).values():
+            self.grouping = None
+        data = {"format": CACHE_FORMAT, "salt": self.salt, "files": self.stats, "groups": self.grouping}
+        if data == self.old:
+            return
+        with contextlib.suppress(OSError):
+            self._write(self.index_path, data)
 
     def _key(self, group: Group) -> str:
         h = hashlib.sha256(self.salt.encode())
-        for path in sorted(group.data):
+        digests = group.digest_map()
+        for path in sorted(digests):
             h.update(path.encode())
-            h.update(hashlib.sha256(group.data[path]).digest())
+            h.update(digests[path].encode())
         return h.hexdigest()
 
     def get(self, group: Group) -> Result | None:
@@ -214,7 +340,7 @@ class _Cache:
             entry = json.loads(read_regular(path).decode("utf-8"))  # issue 7: a FIFO or device as an entry hung the run
             if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
                 return None
-            if any(_digest_file(dep) != digest for dep, digest in entry["deps"].items()):
+            if any((self.digest(dep) or "missing") != digest for dep, digest in entry["deps"].items()):
                 return None
             return _decode(entry["result"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -222,17 +348,24 @@ class _Cache:
 
     def put(self, group: Group, result: Result, deps: dict[str, str]) -> None:
         entry = {"format": CACHE_FORMAT, "salt": self.salt, "deps": deps, "result": _encode(result)}
+        with contextlib.suppress(OSError):  # a read-only tree still lints, just without a cache
+            self._write(self.folder / f"{self._key(group)}.json", entry)
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by rnnlint: the cache is never committed\n*\n")
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by rnnlint: the cache is never committed\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
-            os.replace(tmp, self.folder / f"{self._key(group)}.json")
+                json.dump(data, out)
+            os.replace(tmp, path)
         except OSError:
-            pass  # a read-only tree still lints, just without a cache
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 def clean(folder: Path) -> int:

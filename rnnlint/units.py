@@ -55,6 +55,10 @@ _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t
 
 Loader = Callable[[Path], "ModuleInfo | SourceError | None"]
 
+# Folders whose listing an import lookup depended on since the finder's caches were last cleared: the runner's index
+# reuses an import grouping only while none of them changed (a new `utils.py` next to a script can shadow another).
+CONSULTED: set[str] = set()
+
 
 @dataclass
 class Unit:
@@ -72,6 +76,7 @@ class ModuleFinder:
         self._dirs: dict[str, list[str]] = {}  # folder -> where its absolute imports are searched
         _module_file.cache_clear()  # files may have come or gone since the last run (the LSP server lives long)
         _entries.cache_clear()
+        CONSULTED.clear()
 
     def add_files(self, files: list[Path]) -> None:
         """Remember where the linted files' packages start, as a script's sys.path[0] would see them."""
@@ -104,7 +109,10 @@ class ModuleFinder:
         if level > 0:
             for _ in range(level - 1):
                 folder = folder.parent
-            return _module_file(str(folder), dotted) if dotted else _existing(os.path.join(folder, "__init__.py"))
+            if dotted:
+                return _module_file(str(folder), dotted)
+            CONSULTED.add(str(folder))
+            return _existing(os.path.join(folder, "__init__.py"))
         for base in self._search_dirs(folder):
             hit = _module_file(base, dotted)
             if hit:
@@ -124,9 +132,11 @@ class ModuleFinder:
     def _compute_search_dirs(self, folder: Path) -> list[Path]:
         dirs = [folder]
         top = folder
+        CONSULTED.add(str(top))
         while (top / "__init__.py").is_file() and top.parent != top:
             top = top.parent
             dirs.append(top)
+            CONSULTED.add(str(top))
         for extra in (folder / "src", *self.roots):
             if extra not in dirs:
                 dirs.append(extra)
@@ -149,10 +159,17 @@ def _module_file(base: str, dotted: str) -> str | None:
     parts = [p for p in dotted.split(".") if p]
     if not parts:
         return None
-    parent = os.path.join(base, *parts[:-1])
+    parent = base
+    CONSULTED.add(base)  # every folder listed on the way: an entry created in one can make the module appear
+    for part in parts[:-1]:
+        if part not in _entries(parent):
+            return None
+        parent = os.path.join(parent, part)
+        CONSULTED.add(parent)
     if not _entries(parent) & {parts[-1], f"{parts[-1]}.py"}:
         return None  # one listing per folder instead of two stats per import (most imports are not local)
     stem = os.path.join(parent, parts[-1])  # strings, not Paths: this runs for every import of every file
+    CONSULTED.add(stem)
     return _existing(stem + ".py") or _existing(os.path.join(stem, "__init__.py"))
 
 
