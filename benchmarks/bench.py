@@ -69,15 +69,21 @@ _MEASURED = (
     "sys.argv = ['rnnlint', *sys.argv[1:]]\n"
     "try:\n    runpy.run_module('rnnlint', run_name='__main__')\n"
     "except SystemExit:\n    pass\n"
-    "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child started by a big bench process reports
+    # the parent's peak (after LibCST parsed the corpus) instead of its own.
+    "try:\n    peak = next(int(ln.split()[1]) for ln in open('/proc/self/status') if ln.startswith('VmHWM:'))\n"
+    "except (OSError, StopIteration):\n    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "print('maxrss', peak, file=sys.stderr)\n"
 )
 
 
 def peak_memory(*args: str) -> float:
     """Peak resident memory of one rnnlint run (the units ru_maxrss uses; only ratios are printed)."""
     done = subprocess.run([sys.executable, "-c", _MEASURED, *args], capture_output=True, text=True, check=False)
-    line = next((ln for ln in reversed(done.stderr.splitlines()) if ln.startswith("maxrss ")), "maxrss 0")
-    return float(line.split()[1]) or 1.0
+    line = next((ln for ln in reversed(done.stderr.splitlines()) if ln.startswith("maxrss ")), None)
+    if line is None:
+        raise SystemExit(f"bench: the measured rnnlint run failed:\n{done.stderr[-2000:]}")
+    return float(line.split()[1])
 
 
 def ast_floor(files: list[Path]) -> Callable[[], object]:
