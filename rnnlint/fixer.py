@@ -25,7 +25,7 @@ from pathlib import Path
 from rnnlint import nbfix, yamlfix
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
 from rnnlint.frontends.source import python_lines
-from rnnlint.textedit import choose, splice
+from rnnlint.textedit import apply_to_text, split_bom
 
 
 @dataclass
@@ -114,13 +114,9 @@ def _format(path: str) -> _Format | None:
 
 def _apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic]]:
     text, encoding, bom = _decode(original)
-    newline = "\r\n" if "\r\n" in text[:4096] else "\n"
-    starts = _line_starts(text)
-    chosen, applied = choose(
-        diags, lambda e: (0, _offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col))
-    )
-    text = splice(text, [(s, e, content.replace("\n", newline), order) for _, s, e, content, order in chosen])
-    return (bom + text.encode(encoding)), applied
+    # issue 7: ast's line numbers, not str.splitlines()'s
+    fixed, applied = apply_to_text(text, python_lines(text, keepends=True), diags)
+    return (bom + fixed.encode(encoding)), applied
 
 
 def _valid_subset(fmt: _Format, original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic], list[Diagnostic]]:
@@ -138,27 +134,13 @@ def _valid_subset(fmt: _Format, original: bytes, diags: list[Diagnostic]) -> tup
 
 
 def _decode(data: bytes) -> tuple[str, str, bytes]:
-    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    bom, rest = split_bom(data)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:
         encoding = "utf-8"
     encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-    return data[len(bom) :].decode(encoding), encoding, bom
-
-
-def _line_starts(text: str) -> list[int]:
-    starts, pos = [0], 0
-    for line in python_lines(text, keepends=True):  # issue 7: ast's line numbers, not str.splitlines()'s
-        pos += len(line)
-        starts.append(pos)
-    return starts
-
-
-def _offset(starts: list[int], text: str, line: int, col: int) -> int:
-    if line - 1 >= len(starts) - 1:
-        return len(text)
-    return min(starts[line - 1] + col - 1, len(text))
+    return rest.decode(encoding), encoding, bom
 
 
 def _parses(data: bytes) -> bool:

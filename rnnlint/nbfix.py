@@ -20,7 +20,7 @@ from typing import Any
 from rnnlint.diagnostics import Diagnostic, Edit
 from rnnlint.frontends.notebook import Notebook, read_notebook
 from rnnlint.frontends.source import SourceError
-from rnnlint.textedit import choose, splice
+from rnnlint.textedit import choose, line_starts, splice, split_bom
 
 _WS = re.compile(r"[ \t\n\r]*")
 _ESCAPED_NON_ASCII = re.compile(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]|[1-9a-fA-F][0-9a-fA-F]{2})[0-9a-fA-F]")
@@ -175,9 +175,9 @@ class _Cells:
 
 
 def _index(data: bytes) -> tuple[str, bytes, _Cells] | None:
-    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    bom, rest = split_bom(data)
     try:
-        text = data[len(bom) :].decode("utf-8")
+        text = rest.decode("utf-8")
     except UnicodeDecodeError:
         return None
     nb = read_notebook(data)
@@ -188,11 +188,7 @@ def _index(data: bytes) -> tuple[str, bytes, _Cells] | None:
     blanked: set[int] = set()
     starts: dict[int, list[int]] = {}
     for number, src in sources.items():
-        lines = src.text.splitlines(keepends=True) or [""]
-        offsets = [0]
-        for line in lines:
-            offsets.append(offsets[-1] + len(line))
-        starts[number] = offsets
+        starts[number] = line_starts(src.text.splitlines(keepends=True) or [""])
     for n, (cell, cell_line) in enumerate(nb.cells, start=1):
         found = sources.get(cell)
         if found is None:

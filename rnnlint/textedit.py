@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rnnlint.diagnostics import Diagnostic, Edit
 
+BOM = b"\xef\xbb\xbf"
 Span = tuple[int, int, int]  # region (a notebook's cell; 0 in a plain file), start offset, end offset
 
 
@@ -41,3 +42,34 @@ def splice(text: str, edits: list[tuple[int, int, str, int]]) -> str:
 def _overlaps(span: Span, taken: list[Span]) -> bool:
     r, s, e = span
     return any(r == tr and ((s < te and ts < e) or (s == e == ts == te)) for tr, ts, te in taken)
+
+
+def split_bom(data: bytes) -> tuple[bytes, bytes]:
+    """(the UTF-8 byte-order mark or b"", the rest): fixed files keep the mark they had."""
+    return (BOM, data[len(BOM) :]) if data.startswith(BOM) else (b"", data)
+
+
+def line_starts(lines: Iterable[str]) -> list[int]:
+    """The offset where each line starts (lines with their line breaks), then the text's length."""
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def offset(starts: list[int], text: str, line: int, col: int) -> int:
+    """A 1-based (line, column) as an offset into ``text``; past the last line is the end of the text."""
+    if line - 1 >= len(starts) - 1:
+        return len(text)
+    return min(starts[line - 1] + col - 1, len(text))
+
+
+def apply_to_text(text: str, lines: Iterable[str], diags: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:
+    """Apply the fixes that can be placed to ``text`` split into ``lines`` as its format counts them; new lines
+    in the edits take the text's own line break."""
+    newline = "\r\n" if "\r\n" in text[:4096] else "\n"
+    starts = line_starts(lines)
+    chosen, applied = choose(
+        diags, lambda e: (0, offset(starts, text, e.loc.line, e.loc.col), offset(starts, text, e.loc.end_line, e.loc.end_col))
+    )
+    return splice(text, [(s, e, content.replace("\n", newline), order) for _, s, e, content, order in chosen]), applied

@@ -17,7 +17,7 @@ import yaml
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
 from rnnlint.frontends.source import SourceError
 from rnnlint.frontends.yamlnodes import YMap, YScalar, _Loader, load
-from rnnlint.textedit import choose, splice
+from rnnlint.textedit import apply_to_text, line_starts, offset, split_bom
 
 _LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")  # YAML's line breaks, as PyYAML counts
 _REPLACEABLE = re.compile(r"^(?:[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|null|Null|NULL|~|false|False|FALSE)$")
@@ -130,39 +130,20 @@ def _lines(text: str) -> list[str]:
     return [m.group(0) for m in _LINE.finditer(text) if m.group(0)] or [""]
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for line in _lines(text):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def _offset(starts: list[int], text: str, line: int, col: int) -> int:
-    if line - 1 >= len(starts) - 1:
-        return len(text)
-    return min(starts[line - 1] + col - 1, len(text))
-
-
 def _splice(text: str, line: int, col: int, end_line: int, end_col: int, content: str) -> str:
-    starts = _line_starts(text)
-    return text[: _offset(starts, text, line, col)] + content + text[_offset(starts, text, end_line, end_col) :]
+    starts = line_starts(_lines(text))
+    return text[: offset(starts, text, line, col)] + content + text[offset(starts, text, end_line, end_col) :]
 
 
 def apply(original: bytes, diags: list[Diagnostic]) -> tuple[bytes, list[Diagnostic]]:
     """The config with the fixes applied (UTF-8, byte-order mark and line breaks kept)."""
-    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    bom, rest = split_bom(original)
     try:
-        text = original[len(bom) :].decode("utf-8")
+        text = rest.decode("utf-8")
     except UnicodeDecodeError:
         return original, []
-    newline = "\r\n" if "\r\n" in text[:4096] else "\n"
-    starts = _line_starts(text)
-    chosen, applied = choose(
-        diags,
-        lambda e: (0, _offset(starts, text, e.loc.line, e.loc.col), _offset(starts, text, e.loc.end_line, e.loc.end_col)),
-    )
-    text = splice(text, [(s, e, content.replace("\n", newline), order) for _, s, e, content, order in chosen])
-    return bom + text.encode("utf-8"), applied
+    fixed, applied = apply_to_text(text, _lines(text), diags)
+    return bom + fixed.encode("utf-8"), applied
 
 
 def valid(data: bytes, original: bytes) -> bool:

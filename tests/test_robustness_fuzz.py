@@ -85,14 +85,10 @@ def test_the_placement_oracle_catches_a_fixer_that_counts_lines_like_splitlines(
     stats = _run_case(fuzz, _case(fuzz, text), tmp_path, monkeypatch)
     assert stats.failures == {} and stats.fix_files_checked >= 1  # fixed: nothing to report
 
-    def old_line_starts(text: str) -> list[int]:  # the fixer before the fix
-        starts, pos = [0], 0
-        for line in text.splitlines(keepends=True):
-            pos += len(line)
-            starts.append(pos)
-        return starts
+    def old_lines(text: str, keepends: bool = False) -> list[str]:  # the fixer before the fix counted lines so
+        return text.splitlines(keepends=keepends)
 
-    monkeypatch.setattr(fixer, "_line_starts", old_line_starts)
+    monkeypatch.setattr(fixer, "python_lines", old_lines)
     monkeypatch.setattr(pyindex, "python_lines", lambda text: text.splitlines())  # and the index before the fix
     stats = _run_case(fuzz, _case(fuzz, text), tmp_path, monkeypatch)
     assert stats.failures["misplaced"] == 1

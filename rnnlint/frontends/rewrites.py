@@ -17,7 +17,7 @@ from rnnlint.diagnostics import Edit, Loc
 from rnnlint.facts import KwargSite, LineSite, PlateauSite, RecurrentLayer, Rewrite
 from rnnlint.frontends.pyindex import CallSite, ClassInfo, ModuleInfo, Scope, split_words
 from rnnlint.frontends.resolve import Ctx, Resolver
-from rnnlint.frontends.sites import kwarg_site, line_site_after, module_alias, statement_of
+from rnnlint.frontends.sites import editable, kwarg_site, line_site_after, module_alias, statement_of
 from rnnlint.frontends.source import char_col
 
 WHY_GRU = "GRU keeps the RNN's inputs and outputs; LSTM would also return a cell state"
@@ -32,11 +32,6 @@ _KEEPS_FEATURES = {"mean", "sum", "max", "amax", "contiguous", "relu", "tanh", "
 
 
 # -- positions ------------------------------------------------------------------------------
-def _plain(mod: ModuleInfo) -> bool:
-    """Python source at these positions: a .py file or notebook cells (the fixer maps edits into cells)."""
-    return mod.config_positions is None
-
-
 def _start(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
     """(line, 0-based character column) where ``node`` starts."""
     line: int = getattr(node, "lineno", 1)
@@ -121,7 +116,7 @@ def gru_swap(mod: ModuleInfo, call: ast.Call, qname: str, framework: str) -> Rew
     old = qname.rsplit(".", 1)[-1]
     new = _GRU_OF.get(old)
     limit = _SAME_POSITIONS.get(framework)
-    if not _plain(mod) or new is None or limit is None or not _plain_arguments(call) or len(call.args) > limit:
+    if not editable(mod) or new is None or limit is None or not _plain_arguments(call) or len(call.args) > limit:
         return None
     spec = knowledge.lookup(f"{qname.rpartition('.')[0]}.{new}")
     if spec is None or spec.kind != "gru":
@@ -210,7 +205,7 @@ def _loads(fn: ast.AST, name: str) -> list[ast.Name]:
 def output_dropout(mod: ModuleInfo, call: ast.Call, scope: Scope, qname: str) -> Rewrite | None:
     """Drop ``dropout=p`` from a one-layer torch RNN and apply ``nn.Dropout(p)`` to its output in ``forward``."""
     kw = _keyword(call, "dropout")
-    own = _own_attr(mod, call, scope) if _plain(mod) and kw is not None else None
+    own = _own_attr(mod, call, scope) if editable(mod) and kw is not None else None
     if own is None or kw is None:
         return None
     info, attr, assign = own
@@ -251,7 +246,7 @@ def torch_bidirectional(
     mod: ModuleInfo, call: ast.Call, scope: Scope, hidden: ast.expr | None, resolver: Resolver
 ) -> Rewrite | None:
     """``bidirectional=True``, and ``2 * hidden`` in the ``nn.Linear`` that reads the output."""
-    if not _plain(mod) or hidden is None or not _plain_arguments(call) or len(call.args) > 7:
+    if not editable(mod) or hidden is None or not _plain_arguments(call) or len(call.args) > 7:
         return None
     flag, proj = _keyword(call, "bidirectional"), _keyword(call, "proj_size")
     if (flag is not None and not _is_const(flag.value, False)) or (proj is not None and not _is_const_zero(proj.value)):
@@ -377,7 +372,7 @@ def _same_size(features: ast.expr, hidden: ast.expr, mod: ModuleInfo, fscope: Sc
 
 def keras_bidirectional(mod: ModuleInfo, call: ast.Call, qname: str) -> Rewrite | None:
     """``layers.LSTM(...)`` -> ``layers.Bidirectional(layers.LSTM(...))``; Dense layers infer the doubled width."""
-    if not _plain(mod) or not _plain_arguments(call):
+    if not editable(mod) or not _plain_arguments(call):
         return None
     for name in ("return_state", "go_backwards"):
         kw = _keyword(call, name)
@@ -400,7 +395,7 @@ def torch_plateau(mod: ModuleInfo, site: CallSite, target: str | None) -> Platea
     cls = _torch_plateau_class(mod)
     fn = site.scope.node
     stmt = statement_of(mod, site.node)
-    if not _plain(mod) or cls is None or not target or not target.isidentifier() or stmt is None:
+    if not editable(mod) or cls is None or not target or not target.isidentifier() or stmt is None:
         return None
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)) or stmt not in fn.body:
         return None  # an optimizer built in one branch would leave the scheduler unbound in the other
@@ -510,7 +505,7 @@ def keras_plateau(mod: ModuleInfo, site: CallSite) -> PlateauSite | None:
         return None  # fit(epochs=1) in a loop: each call starts a fresh callback whose patience never runs out
     validates = [k for k in fit.keywords if k.arg in ("validation_data", "validation_split")]
     cls = _keras_plateau_class(mod)
-    if not _plain(mod) or cls is None or not validates or any(_is_const(k.value, None) for k in validates):
+    if not editable(mod) or cls is None or not validates or any(_is_const(k.value, None) for k in validates):
         return None
     kw = _keyword(fit, "callbacks")
     if kw is None:

@@ -20,7 +20,7 @@ from rnnlint.frontends.source import char_col
 _TRAILING_COMMA = re.compile(r"\s*,\s*(#.*)?")
 
 
-def _plain(mod: ModuleInfo) -> bool:
+def editable(mod: ModuleInfo) -> bool:
     """Python text at these positions: a .py file or a notebook's code cells (not a config's generated code)."""
     return mod.config_positions is None
 
@@ -33,7 +33,7 @@ def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
     trailing comma the new argument gets a line of its own after the last one (and after
     its comment).
     """
-    if not _plain(mod) or call.end_lineno is None or call.end_col_offset is None:
+    if not editable(mod) or call.end_lineno is None or call.end_col_offset is None:
         return None
     given = frozenset(k.arg for k in call.keywords if k.arg)
     arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
@@ -79,7 +79,7 @@ def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
 def line_site_after(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
     """The end of the statement holding ``node``: new statements go on the lines after it."""
     stmt = statement_of(mod, node)
-    if not _plain(mod) or stmt is None or stmt.end_lineno is None or _shares_a_line(mod, stmt):
+    if not editable(mod) or stmt is None or stmt.end_lineno is None or _shares_a_line(mod, stmt):
         return None
     first = mod.lines[stmt.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
@@ -107,7 +107,7 @@ def _shares_a_line(mod: ModuleInfo, stmt: ast.stmt) -> bool:
 def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
     """The start of the statement holding ``node``: new statements go on the lines before it."""
     stmt = statement_of(mod, node)
-    if not _plain(mod) or stmt is None:
+    if not editable(mod) or stmt is None:
         return None
     first = mod.lines[stmt.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
@@ -117,7 +117,7 @@ def line_site_before(mod: ModuleInfo, node: ast.AST) -> LineSite | None:
 def statement_lines(mod: ModuleInfo, node: ast.AST) -> Loc | None:
     """The whole lines of the statement holding ``node`` (to move it), newline included."""
     stmt = statement_of(mod, node)
-    if not _plain(mod) or stmt is None or stmt.end_lineno is None:
+    if not editable(mod) or stmt is None or stmt.end_lineno is None:
         return None
     if _shares_a_line(mod, stmt):
         return None
@@ -136,7 +136,7 @@ def module_alias(mod: ModuleInfo, module: str) -> str | None:
 
 def import_site(mod: ModuleInfo) -> LineSite | None:
     """After the last top-level import (or at the top): where a missing import goes."""
-    if not _plain(mod):
+    if not editable(mod):
         return None
     last = 0
     for stmt in mod.tree.body:

@@ -14,7 +14,15 @@ import ast
 from rnnlint.diagnostics import Edit
 from rnnlint.facts import KerasL2Site, KwargSite, LineSite, MinimizeRewrite, OptaxChainSite, Optimizer, TrainingLoop
 from rnnlint.frontends.pyindex import ModuleInfo, Scope
-from rnnlint.frontends.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
+from rnnlint.frontends.sites import (
+    editable,
+    import_site,
+    line_site_after,
+    line_site_before,
+    module_alias,
+    statement_lines,
+    statement_of,
+)
 
 _TF1_TRAIN = ("tensorflow.train.", "tensorflow.compat.v1.train.")
 # TF1 Optimizer.minimize(loss, global_step, var_list, gate_gradients, aggregation_method,
@@ -84,7 +92,7 @@ def tf_clip_sites(
     ``kind`` is the first gradient event's kind, ``node`` its call, ``step`` the ``apply_gradients`` call of
     the same function (or None), ``qname`` what the first event's receiver or function resolves to.
     """
-    if not isinstance(node, ast.Call) or mod.config_positions is not None:
+    if not isinstance(node, ast.Call) or not editable(mod):
         return
     if kind == "minimize":
         api = qname or tf1_optimizer_api(node, optimizers)
@@ -199,7 +207,7 @@ def optax_chain_site(mod: ModuleInfo, call: ast.Call, chain_qname: str | None) -
     ``chain_qname`` is what the call's parent call resolves to (``optax.chain`` when it already is in one).
     """
     optax = module_alias(mod, "optax")
-    if optax is None or mod.config_positions is not None:
+    if optax is None or not editable(mod):
         return None
     parent = mod.parents().get(id(call))
     if chain_qname == "optax.chain" and isinstance(parent, ast.Call) and parent.args and call in parent.args:
@@ -363,7 +371,7 @@ def _weighted(term: ast.expr) -> bool:
 
 def log_softmax_edits(mod: ModuleInfo, node: ast.expr) -> tuple[Edit, ...]:
     """``x`` -> ``x.log_softmax(-1)`` (parenthesised when ``x`` is not an atom): classes are CTC's last axis."""
-    if mod.config_positions is not None or isinstance(node, ast.Starred):
+    if not editable(mod) or isinstance(node, ast.Starred):
         return ()
     loc = mod.loc(node)
     end = mod.span(loc.end_line, loc.end_col, loc.end_line, loc.end_col)
