@@ -14,9 +14,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rnnlint import __version__
+
+if TYPE_CHECKING:
+    from rnnlint.config import RunSettings
 
 COMMANDS = ("check", "rules", "explain", "server", "clean")
 REFERENCE_COMMANDS = ("train", "verify", "overfit")  # the reference trainers (extras torch / tensorflow)
@@ -130,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _cli_settings(config_path: Path | None, args: argparse.Namespace) -> Any:
+def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir: Path | None) -> RunSettings:
     """Settings from a config file (or defaults) with the command line's flags over them."""
-    from rnnlint.settings import load_config, make_settings
+    from rnnlint.config import load_config
+    from rnnlint.runner import resolve_settings
 
     raw: dict[str, Any] = {}
     source = "defaults"
@@ -154,10 +158,10 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace) -> Any:
         raw["extend-exclude"] = [*raw.get("extend-exclude", []), *args.extend_exclude]
     if args.no_respect_gitignore:
         raw["respect-gitignore"] = False
-    return make_settings(raw, source)
+    return resolve_settings(raw, source, cache_dir)
 
 
-def _excluded_by(settings: Any, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
+def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
     """Files under a nested config's folder that its own ``exclude`` patterns do not match."""
     patterns = [*settings.exclude, *settings.extend_exclude]
     if not patterns:
@@ -178,12 +182,12 @@ def _excluded_by(settings: Any, folder: Path, files: list[Path], explicit: set[P
 
 
 def _check(args: argparse.Namespace) -> int:
+    from rnnlint.config import ConfigError, ConfigFinder, enabled_here
     from rnnlint.diagnostics import Diagnostic, Severity
     from rnnlint.discovery import MissingPathError, discover
     from rnnlint.engine import Result, display_path
     from rnnlint.progress import progress_bar
     from rnnlint.runner import lint_files
-    from rnnlint.settings import ConfigError, ConfigFinder, Settings, enabled_here
 
     paths: list[Path] = args.paths or [Path(".")]
     use_stdin = any(str(p) == "-" for p in paths)
@@ -201,12 +205,13 @@ def _check(args: argparse.Namespace) -> int:
         elif not args.isolated:
             start = paths[0] if paths else (Path(args.stdin_filename) if use_stdin and args.stdin_filename else Path.cwd())
             config_path = finder.find(start)
-        settings: Settings = _cli_settings(config_path, args)
+        base = config_path.resolve().parent if config_path else Path.cwd()
+        cache_dir = None if args.no_cache or use_stdin else (args.cache_dir or base / ".rnnlint_cache")
+        settings = _cli_settings(config_path, args, cache_dir)
     except ConfigError as exc:
         sys.stderr.write(f"rnnlint: {exc}\n")
         return 2
 
-    base = config_path.resolve().parent if config_path else Path.cwd()
     try:
         files = list(discover(paths, [*settings.exclude, *settings.extend_exclude], settings.respect_gitignore, base))
     except MissingPathError as exc:
@@ -220,11 +225,11 @@ def _check(args: argparse.Namespace) -> int:
 
     # Nearest config wins: group the files by the config that governs them, lint each group with its settings.
     root_key = config_path.resolve() if config_path else None
-    known: dict[Path | None, Settings] = {root_key: settings}
+    known: dict[Path | None, RunSettings] = {root_key: settings}
 
-    def settings_of(key: Path | None) -> Settings:
+    def settings_of(key: Path | None) -> RunSettings:
         if key not in known:
-            known[key] = _cli_settings(key, args)
+            known[key] = _cli_settings(key, args, cache_dir)
         return known[key]
 
     groups: dict[Path | None, list[Path]] = {}
@@ -285,7 +290,6 @@ def _check(args: argparse.Namespace) -> int:
         return result
 
     jobs = max(1, args.jobs if args.jobs is not None else os.cpu_count() or 1)
-    cache_dir = None if args.no_cache or stdin is not None else (args.cache_dir or base / ".rnnlint_cache")
     try:
         showed_diff = False
         if args.fix or args.diff or args.unsafe_fixes:
@@ -363,7 +367,8 @@ def _write_report(
 
 def _config(args: argparse.Namespace) -> int:
     """``rnnlint config --show [PATH]``: the settings that apply to PATH, and where they come from."""
-    from rnnlint.settings import ConfigError, find_config, load_config, make_settings, show_settings
+    from rnnlint.config import ConfigError, find_config, load_config
+    from rnnlint.settings import make_settings, show_settings
 
     if not args.path.exists():
         sys.stderr.write(f"rnnlint: path not found: {args.path}\n")

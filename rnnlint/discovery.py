@@ -6,8 +6,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json")
 # Never descend into these: environments, caches and VCS metadata.
@@ -42,11 +44,11 @@ class MissingPathError(Exception):
 @dataclass(frozen=True)
 class _Ignore:
     root: Path
-    spec: pathspec.GitIgnoreSpec
+    spec: pathspec.GitIgnoreSpec | None  # None: no patterns (most runs' excludes), matches nothing
     anchored_only: bool = True
 
     def matches(self, path: Path, is_dir: bool) -> bool:
-        if not self.spec.patterns:  # no --exclude: most runs; skip the relative path per entry
+        if self.spec is None or not self.spec.patterns:  # skip the relative path per entry
             return False
         try:
             rel = path.relative_to(self.root).as_posix()
@@ -65,13 +67,23 @@ def _gitignore(folder: Path) -> _Ignore | None:
         lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(folder, pathspec.GitIgnoreSpec.from_lines(lines))
+    return _Ignore(folder, _spec(lines))
+
+
+def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
+    """Compiled gitignore patterns; pathspec is imported only when there are some (its import is a fifth of a
+    cached run)."""
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = True, base: Path | None = None) -> Iterator[Path]:
     """Yield lintable files under ``targets`` in a stable order, each once."""
     base = (base or Path.cwd()).resolve()
-    excluded = _Ignore(base, pathspec.GitIgnoreSpec.from_lines(exclude), anchored_only=False)
+    excluded = _Ignore(base, _spec(exclude), anchored_only=False)
     seen: set[Path] = set()
     for target in targets:
         if not target.exists() and not target.is_symlink():

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Loc, Severity
 from rnnlint.frontends.source import SourceError, read_regular
-from rnnlint.settings import Settings
 from rnnlint.units import ModuleFinder, is_relevant, local_import_names
 
 if TYPE_CHECKING:
     from rnnlint.frontends.pyindex import ModuleInfo
+    from rnnlint.settings import Settings
 
 # The analysis modules (parser, resolver, fact builder, rules) are imported where a file is
 # analysed: a run served from the cache never needs them, and they are most of the start-up.

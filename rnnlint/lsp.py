@@ -32,8 +32,9 @@ _SEVERITY = {
 
 def lint_text(path: str, text: str) -> list[Diagnostic]:
     """Lint ``text`` as if it were the file at ``path`` (with the settings of its nearest config)."""
+    from rnnlint.config import ConfigError, enabled_here, find_config, load_config
     from rnnlint.engine import Linter
-    from rnnlint.settings import ConfigError, Settings, enabled_here, find_config, load_config, make_settings
+    from rnnlint.settings import Settings, make_settings
 
     file = Path(path)
     settings = Settings()

@@ -15,19 +15,21 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rnnlint import __version__
+from rnnlint.config import RunSettings, plain_settings_ok
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result, collector_paused
 from rnnlint.frontends.source import read_regular
-from rnnlint.settings import Settings
 from rnnlint.units import CONSULTED, ModuleFinder, is_relevant, local_import_names
+
+if TYPE_CHECKING:
+    from rnnlint.settings import Settings
 
 CACHE_FORMAT = 2
 PARALLEL_MIN_FILES = 40  # below this a pool costs more than it saves
@@ -61,7 +63,7 @@ class Group:
 
 def lint_files(
     files: list[Path],
-    settings: Settings,
+    settings: RunSettings | Settings,
     roots: list[Path],
     jobs: int = 1,
     cache_dir: Path | None = None,
@@ -72,17 +74,19 @@ def lint_files(
 
     Groups of files that import each other are analysed one at a time (or one per process), so memory
     holds one group's trees, not the corpus's. ``progress`` hears how many files each finished group had.
+    The pydantic settings model is built only if some group has to be analysed.
     """
+    run = settings if isinstance(settings, RunSettings) else RunSettings.of(settings)
     if stdin is not None:  # an editor buffer: one small serial run, never cached
-        return Linter(settings, roots).run(files, stdin)
+        return Linter(run.model(), roots).run(files, stdin)
     with collector_paused():  # decoding cached findings and merging them only grows the heap too
-        return _lint_files(files, settings, roots, jobs, cache_dir, progress or (lambda _n: None))
+        return _lint_files(files, run, roots, jobs, cache_dir, progress or (lambda _n: None))
 
 
 def _lint_files(
-    files: list[Path], settings: Settings, roots: list[Path], jobs: int, cache_dir: Path | None, progress: Callable[[int], None]
+    files: list[Path], run: RunSettings, roots: list[Path], jobs: int, cache_dir: Path | None, progress: Callable[[int], None]
 ) -> Result:
-    cache = _Cache(cache_dir, settings, roots) if cache_dir is not None else None
+    cache = _Cache(cache_dir, run, roots) if cache_dir is not None else None
     groups = cache.groups(files, roots) if cache else list(_groups(files, roots))
     result = Result()
     todo: list[Group] = []
@@ -96,27 +100,35 @@ def _lint_files(
             progress(len(group.files))
     if cache:
         cache.save()
+    for group, part, deps in _analysed(todo, run, roots, jobs):
+        _merge(result, part)
+        progress(len(group.files))
+        if cache:
+            cache.put(group, part, deps)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _analysed(
+    todo: list[Group], run: RunSettings, roots: list[Path], jobs: int
+) -> Iterator[tuple[Group, Result, dict[str, str]]]:
+    """Each group of ``todo`` analysed (in a process pool when it pays), with the digests of the files it read."""
+    if not todo:
+        return  # a run the cache served whole: no pydantic model, no process pool
+    settings = run.model()
     if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
-        from concurrent.futures import ProcessPoolExecutor  # not imported by a run the cache serves
+        from concurrent.futures import ProcessPoolExecutor
 
         batches = _balance(todo, jobs)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             outputs = list(pool.map(_run_batch, [(b, settings, roots) for b in batches]))
         for batch, output in zip(batches, outputs, strict=True):
             for group, (part, deps) in zip(batch, output, strict=True):
-                _merge(result, part)
-                progress(len(group.files))
-                if cache:
-                    cache.put(group, part, deps)
+                yield group, part, deps
     else:
         for group in todo:
             part, deps = _run_group(group, settings, roots)
-            _merge(result, part)
-            progress(len(group.files))
-            if cache:
-                cache.put(group, part, deps)
-    result.diagnostics.sort(key=Diagnostic.sort_key)
-    return result
+            yield group, part, deps
 
 
 def _run_batch(args: tuple[list[Group], Settings, list[Path]]) -> list[tuple[Result, dict[str, str]]]:
@@ -165,10 +177,8 @@ def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
     finder = ModuleFinder(roots)
     finder.add_files(files)
     data: dict[str, bytes] = {}
-    index: dict[str, Path] = {}
-    for f in files:
-        key = str(f.resolve())
-        index[key] = f
+    index = real_paths(files)
+    for key, f in index.items():
         try:
             data[key] = read_regular(f)  # issue 7: a FIFO must not block the run
         except OSError:
@@ -195,6 +205,23 @@ def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
         yield Group([index[k] for k in keys], {k: data[k] for k in keys})
 
 
+def real_paths(files: list[Path]) -> dict[str, Path]:
+    """Each file by its resolved path (``str(f.resolve())``), resolving each folder once: a file that is not a
+    symlink resolves to its folder's resolved path plus its name, at one lstat instead of one per path component."""
+    folders: dict[str, str] = {}
+    out: dict[str, Path] = {}
+    for f in files:
+        name = os.fspath(f)
+        head, tail = os.path.split(name)
+        if tail in ("", ".", "..") or os.path.islink(name):
+            out[os.path.realpath(name)] = f
+            continue
+        if head not in folders:
+            folders[head] = os.path.realpath(head or os.curdir)
+        out[os.path.join(folders[head], tail)] = f
+    return out
+
+
 def _digest_file(path: str) -> str:
     try:
         return hashlib.sha256(read_regular(path)).hexdigest()  # issue 7: a FIFO must not block the run
@@ -217,6 +244,19 @@ def _build() -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def _validator() -> str:
+    """The installed pydantic, by its files' stat (found, not imported): an upgrade re-validates remembered settings."""
+    import importlib.util
+
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        spec = importlib.util.find_spec("pydantic")
+        if spec is not None and spec.origin is not None:
+            st = os.stat(os.path.join(os.path.dirname(spec.origin), "version.py"))
+            return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
+    return "unknown"
+
+
 class _Cache:
     """Findings per group, in ``<dir>/<version>/<key>.json``; anything unreadable is a miss.
 
@@ -225,11 +265,11 @@ class _Cache:
     close to its last change to be sure of it (git's "racily clean" files), is read and hashed again.
     """
 
-    def __init__(self, folder: Path, settings: Settings, roots: list[Path] | None = None) -> None:
+    def __init__(self, folder: Path, settings: RunSettings, roots: list[Path] | None = None) -> None:
         self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
         # issue 7: cached findings name paths relative to the working directory, so it is part of the key; without it a
         # run from another folder reported stale paths and --fix edited whatever file they named there.
-        salt = f"{__version__}:{_build()}:{os.getcwd()}:{settings.model_dump_json()}"
+        salt = f"{__version__}:{_build()}:{os.getcwd()}:{settings.cache_salt()}"
         self.salt = hashlib.sha256(salt.encode()).hexdigest()
         where = json.dumps([self.salt, [str(r.resolve()) for r in roots or []]])
         self.index_path = self.folder / f"{hashlib.sha256(where.encode()).hexdigest()}.index"  # not *.json: no entry
@@ -239,12 +279,9 @@ class _Cache:
         self.grouping: dict[str, Any] | None = None
 
     def _load_index(self) -> None:
-        try:
-            data = json.loads(read_regular(self.index_path).decode("utf-8"))
-            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
-                self.old = data
-        except (OSError, ValueError):
-            self.old = {}  # missing or corrupt: every file is read and hashed, as without an index
+        data = _read_json(self.index_path)  # missing or corrupt: every file is read and hashed, as without an index
+        if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
+            self.old = data
 
     def _old_files(self) -> dict[str, Any]:
         files = self.old.get("files")
@@ -274,7 +311,7 @@ class _Cache:
     def groups(self, files: list[Path], roots: list[Path]) -> list[Group]:
         """The import groups of ``files``: the index's when no file and no folder a lookup listed has changed."""
         self._load_index()
-        index = {os.path.realpath(f): f for f in files}  # as _groups' str(f.resolve()), without a Path per file
+        index = real_paths(files)
         digests = {k: self.digest(k) or EMPTY_DIGEST for k in index}
         old = self.old.get("groups")
         if isinstance(old, dict) and self._same_tree(old, digests):
@@ -335,15 +372,14 @@ class _Cache:
         return h.hexdigest()
 
     def get(self, group: Group) -> Result | None:
-        path = self.folder / f"{self._key(group)}.json"
+        entry = _read_json(self.folder / f"{self._key(group)}.json")
         try:
-            entry = json.loads(read_regular(path).decode("utf-8"))  # issue 7: a FIFO or device as an entry hung the run
             if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
                 return None
             if any((self.digest(dep) or "missing") != digest for dep, digest in entry["deps"].items()):
                 return None
             return _decode(entry["result"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # missing, corrupt or foreign: never trusted
 
     def put(self, group: Group, result: Result, deps: dict[str, str]) -> None:
@@ -352,20 +388,62 @@ class _Cache:
             self._write(self.folder / f"{self._key(group)}.json", entry)
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
-        """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by rnnlint: the cache is never committed\n*\n")
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        _write_json(self.folder, path, data)
+
+
+def _read_json(path: Path) -> Any:
+    """A cache file's JSON; None when it is missing, unreadable or not JSON (never trusted, never fatal)."""
+    try:
+        return json.loads(read_regular(path).decode("utf-8"))  # issue 7: a FIFO or device as an entry hung the run
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _write_json(folder: Path, path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
+    import tempfile  # not on a run the cache serves whole
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by rnnlint: the cache is never committed\n*\n")
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def resolve_settings(raw: dict[str, Any], source: str, cache_dir: Path | None) -> RunSettings:
+    """A config table (plus flags) validated into RunSettings; ConfigError names each bad key.
+
+    The validated values are remembered in the cache under the table's own contents and rnnlint's build, so a
+    later run with the same table reads them back instead of importing pydantic. Only a table that validated is
+    remembered: a bad config fails every run, with pydantic's message.
+    """
+    memo = None
+    if cache_dir is not None:
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+            key = json.dumps([__version__, _build(), _validator(), raw], sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            key = None  # a TOML date or time, or a NaN: such a table is validated each time
+        if key is not None:
+            folder = cache_dir / f"v{__version__}-{CACHE_FORMAT}"
+            memo = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.settings"
+            values = _read_json(memo)
+            if plain_settings_ok(values):
+                return RunSettings(raw, source, values)
+    from rnnlint.settings import make_settings
+
+    run = RunSettings.of(make_settings(raw, source), raw, source)
+    if memo is not None:
+        with contextlib.suppress(OSError):
+            _write_json(memo.parent, memo, run.values)
+    return run
 
 
 def clean(folder: Path) -> int:

@@ -1,30 +1,22 @@
 """Settings: ``[tool.rnnlint]`` in pyproject.toml or ``rnnlint.toml``, then CLI flags.
 
 Validated by pydantic so that a bad config names the key and why; keys mirror the
-flags (``select``, ``ignore``, ``per-file-ignores``, ``exclude``, thresholds).
+flags (``select``, ``ignore``, ``per-file-ignores``, ``exclude``, thresholds). Finding
+and reading config files is :mod:`rnnlint.config`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from rnnlint.config import ConfigError, selected
 
 OutputFormat = Literal["full", "concise", "json", "json-lines", "github", "sarif", "junit"]
 SeverityName = Literal["info", "warning", "error"]
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; the CLI exits 2 with this message."""
 
 
 def _check_codes(codes: list[str]) -> list[str]:
@@ -95,134 +87,7 @@ class Settings(BaseModel):
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """Is ``code`` selected (and not ignored for ``path``)?"""
-        chosen = [*self.select, *self.extend_select]
-        if not any(_matches(code, c) for c in chosen):
-            return False
-        ignored = list(self.ignore)
-        if path is not None and self.per_file_ignores:
-            import fnmatch
-
-            posix = Path(path).as_posix()
-            for pattern, codes in self.per_file_ignores.items():
-                if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(Path(path).name, pattern):
-                    ignored += codes
-        # the most specific of select / ignore wins, as in ruff
-        best_select = max((len(c) for c in chosen if _matches(code, c)), default=-1)
-        best_ignore = max((len(c) for c in ignored if _matches(code, c)), default=-1)
-        return best_select > best_ignore
-
-
-def _matches(code: str, prefix: str) -> bool:
-    return prefix == "ALL" or code.startswith(prefix)
-
-
-CONFIG_NAMES = ("rnnlint.toml", ".rnnlint.toml")
-# Lists that a config adds to what it extends instead of replacing it.
-_EXTENDING_KEYS = ("extend-select", "extend-exclude")
-
-
-def _config_in(folder: Path) -> Path | None:
-    for name in CONFIG_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None
-        if "rnnlint" in data.get("tool", {}):
-            return pyproject
-    return None
-
-
-class ConfigFinder:
-    """Nearest-config lookups, cached per folder (one run asks once per folder)."""
-
-    def __init__(self) -> None:
-        self._by_folder: dict[Path, Path | None] = {}
-
-    def find(self, start: Path) -> Path | None:
-        """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
-        here = start.resolve()
-        if here.is_file() or not here.exists():
-            here = here.parent
-        walked: list[Path] = []
-        found: Path | None = None
-        for folder in [here, *here.parents]:
-            if folder in self._by_folder:
-                found = self._by_folder[folder]
-                break
-            walked.append(folder)
-            found = _config_in(folder)
-            if found is not None:
-                break
-        for folder in walked:
-            self._by_folder[folder] = found
-        return found
-
-
-def find_config(start: Path) -> Path | None:
-    """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
-    return ConfigFinder().find(start)
-
-
-def enabled_here(settings: Settings, config: Path | None, code: str, path: str) -> bool:
-    """``settings.enabled`` with ``per-file-ignores`` globs read relative to the config's folder."""
-    if config is None:
-        return settings.enabled(code, path)
-    try:
-        rel = Path(path).resolve().relative_to(config.resolve().parent).as_posix()
-    except ValueError:
-        rel = path
-    return settings.enabled(code, rel) and settings.enabled(code, path)
-
-
-def _read_table(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("rnnlint", {})
-        return {str(k): v for k, v in table.items()} if isinstance(table, dict) else {}
-    return {str(k): v for k, v in data.items()}
-
-
-def load_config(path: Path, chain: list[Path] | None = None) -> dict[str, Any]:
-    """The raw rnnlint table of a config file, merged over what its ``extend`` names.
-
-    ``extend = "../pyproject.toml"`` is relative to the config's folder; the extended
-    file's settings apply first and this file's keys replace them, except
-    ``extend-select`` and ``extend-exclude``, which add to them. ``chain`` collects
-    every file read, this one first. ConfigError if unreadable or circular.
-    """
-    chain = [] if chain is None else chain
-    resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(str(p) for p in [*chain, resolved])
-        raise ConfigError(f"{path}: extend: circular ({cycle})")
-    chain.append(resolved)
-    raw = _read_table(path)
-    extend = raw.pop("extend", None)
-    if extend is None:
-        return raw
-    if not isinstance(extend, str) or not extend.strip():
-        raise ConfigError(f"invalid configuration in {path}:\n  extend: must be the path of a config file")
-    target = path.parent / os.path.expanduser(extend)
-    if target.is_dir():
-        target = target / "pyproject.toml"
-    if not target.is_file():
-        raise ConfigError(f"invalid configuration in {path}:\n  extend: {extend!r} not found")
-    merged = load_config(target, chain)
-    for key, value in raw.items():
-        if key in _EXTENDING_KEYS and isinstance(value, list) and isinstance(merged.get(key), list):
-            merged[key] = [*merged[key], *value]
-        else:
-            merged[key] = value
-    return merged
+        return selected(code, [*self.select, *self.extend_select], self.ignore, self.per_file_ignores, path)
 
 
 def _toml_value(value: Any) -> str:

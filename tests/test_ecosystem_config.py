@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from rnnlint.cli import main
-from rnnlint.settings import ConfigFinder, Settings, load_config
+from rnnlint.config import ConfigFinder, load_config
+from rnnlint.settings import Settings
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -129,7 +129,8 @@ def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyte
 def test_fix_constants_come_from_the_config(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
     (tmp_path / "s" / "pyproject.toml").write_text("[tool.rnnlint.fix]\nclip-norm = 1.0\nweight-decay = 0.0001\n")
-    from rnnlint.settings import load_config, make_settings
+    from rnnlint.config import load_config
+    from rnnlint.settings import make_settings
 
     settings = make_settings(load_config(tmp_path / "s" / "pyproject.toml"), "pyproject.toml")
     result = Linter(settings, [tmp_path / "s"]).run(list(discover([tmp_path / "s"], [])))

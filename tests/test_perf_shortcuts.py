@@ -130,3 +130,32 @@ def test_module_finder_reads_folders_as_the_stat_lookups_did(tmp_path: Path) -> 
     assert finder.find(train, "notafile", 0) is None
     assert finder.find(train, "torch", 0) is None
     assert finder.find(tmp_path / "pkg" / "sub" / "mod.py", "", 2) == str((tmp_path / "pkg" / "__init__.py").resolve())
+
+
+def test_real_paths_resolve_as_path_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnlint.runner import real_paths
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "sub" / "b.py").write_text("y = 2\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "pkg")  # a folder link
+    (tmp_path / "pkg" / "alias.py").symlink_to(tmp_path / "pkg" / "sub" / "b.py")  # a file link
+    (tmp_path / "pkg" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    monkeypatch.chdir(tmp_path / "pkg")
+    files = [
+        Path("a.py"),
+        Path("./sub/b.py"),
+        Path("sub/../a.py"),
+        Path("../linked/a.py"),
+        Path("../linked/sub/b.py"),
+        Path("alias.py"),
+        Path("dangling.py"),
+        Path("missing.py"),
+        tmp_path / "linked" / "sub" / ".." / "a.py",
+        tmp_path / "pkg" / "sub" / "b.py",
+    ]
+    expected: dict[str, Path] = {}
+    for f in files:
+        expected[str(f.resolve())] = f
+    assert real_paths(files) == expected
+    assert list(real_paths(files)) == list(expected)

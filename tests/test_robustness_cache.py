@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnnlint import runner
+from rnnlint.config import RunSettings
 from rnnlint.runner import lint_files
 from rnnlint.settings import Settings
 
@@ -280,7 +281,7 @@ RESULT = st.fixed_dictionaries({}, optional={"files": JSON, "sources": JSON, "di
 @given(result=RESULT, deps=st.dictionaries(st.text(max_size=5), JSON, max_size=2) | JSON, fmt=st.just(runner.CACHE_FORMAT) | JSON)
 def test_an_entry_with_the_right_salt_and_any_shape_never_raises(tmp_path_factory: pytest.TempPathFactory, result: Any, deps: Any, fmt: Any) -> None:
     folder = tmp_path_factory.getbasetemp() / "fuzzed-cache"
-    cache = runner._Cache(folder, Settings())
+    cache = runner._Cache(folder, RunSettings.of(Settings()))
     group = runner.Group([Path("train.py")], {"/x/train.py": b"import torch\n"})
     path = cache.folder / f"{cache._key(group)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,247 @@
+"""Config files and what a run needs of them before any analysis, all without pydantic.
+
+Finding the nearest config, reading and merging ``extend`` chains, the rule selection
+(``select``/``ignore``/``per-file-ignores``), and :class:`RunSettings`: a run's settings as
+plain values. A run that the cache serves whole reads its settings here and never imports
+pydantic, which costs more than the rest of such a run; the pydantic model
+(:mod:`rnnlint.settings`) validates every config and is built when files are analysed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+if TYPE_CHECKING:
+    from rnnlint.settings import Settings
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the CLI exits 2 with this message."""
+
+
+class Selects(Protocol):
+    def enabled(self, code: str, path: str | None = None) -> bool: ...
+
+
+def selected(code: str, chosen: list[str], ignored: list[str], per_file_ignores: dict[str, list[str]], path: str | None) -> bool:
+    """Is ``code`` selected by ``chosen`` and not ignored (for ``path``)? The most specific prefix wins, as in ruff."""
+    if not any(_matches(code, c) for c in chosen):
+        return False
+    ignored = list(ignored)
+    if path is not None and per_file_ignores:
+        posix = Path(path).as_posix()
+        name = Path(path).name
+        for pattern, codes in per_file_ignores.items():
+            if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(name, pattern):
+                ignored += codes
+    best_select = max((len(c) for c in chosen if _matches(code, c)), default=-1)
+    best_ignore = max((len(c) for c in ignored if _matches(code, c)), default=-1)
+    return best_select > best_ignore
+
+
+def _matches(code: str, prefix: str) -> bool:
+    return prefix == "ALL" or code.startswith(prefix)
+
+
+_STR_LISTS = ("select", "extend_select", "ignore", "exclude", "extend_exclude")
+
+
+def plain_settings_ok(values: Any) -> bool:
+    """Has ``values`` the shape of validated settings in what the command line reads before any analysis?
+
+    A remembered set of values that fails this (a damaged or foreign cache file) is not used: pydantic validates
+    the config again.
+    """
+
+    def str_list(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    if not isinstance(values, dict) or not all(str_list(values.get(k)) for k in _STR_LISTS):
+        return False
+    pfi = values.get("per_file_ignores")
+    return (
+        isinstance(pfi, dict)
+        and all(isinstance(k, str) and str_list(v) for k, v in pfi.items())
+        and isinstance(values.get("respect_gitignore"), bool)
+        and values.get("severity_threshold") in ("info", "warning", "error")
+        and isinstance(values.get("output_format"), str)
+    )
+
+
+# Settings that change what is reported or how, never what a file's analysis finds: not part of the cache key.
+_REPORT_ONLY = ("output_format", "severity_threshold")
+
+
+@dataclass
+class RunSettings:
+    """A run's settings as validated plain values (field names, JSON types); ``model()`` is the pydantic model.
+
+    ``values`` come from pydantic: validated in this run, or remembered from the run that validated the same
+    ``raw`` table with the same rnnlint (see ``runner.resolve_settings``).
+    """
+
+    raw: dict[str, Any]
+    source: str
+    values: dict[str, Any]
+    _model: Settings | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, model: Settings, raw: dict[str, Any] | None = None, source: str = "settings") -> RunSettings:
+        """Wrap a validated model (``raw``: the table it came from, by default its own dump)."""
+        return cls(model.model_dump(by_alias=True) if raw is None else raw, source, model.model_dump(mode="json"), model)
+
+    def model(self) -> Settings:
+        """The pydantic Settings the analysis reads (imports pydantic on first use)."""
+        if self._model is None:
+            from rnnlint.settings import make_settings
+
+            self._model = make_settings(self.raw, self.source)
+        return self._model
+
+    def enabled(self, code: str, path: str | None = None) -> bool:
+        v = self.values
+        return selected(code, [*v["select"], *v["extend_select"]], v["ignore"], v["per_file_ignores"], path)
+
+    @property
+    def exclude(self) -> list[str]:
+        return list(self.values["exclude"])
+
+    @property
+    def extend_exclude(self) -> list[str]:
+        return list(self.values["extend_exclude"])
+
+    @property
+    def respect_gitignore(self) -> bool:
+        return bool(self.values["respect_gitignore"])
+
+    @property
+    def severity_threshold(self) -> str:
+        return str(self.values["severity_threshold"])
+
+    @property
+    def output_format(self) -> str:
+        return str(self.values["output_format"])
+
+    def cache_salt(self) -> str:
+        """The settings that can change findings, as canonical JSON."""
+        return json.dumps({k: v for k, v in self.values.items() if k not in _REPORT_ONLY}, sort_keys=True)
+
+
+CONFIG_NAMES = ("rnnlint.toml", ".rnnlint.toml")
+# Lists that a config adds to what it extends instead of replacing it.
+_EXTENDING_KEYS = ("extend-select", "extend-exclude")
+
+
+def _config_in(folder: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        if "rnnlint" in data.get("tool", {}):
+            return pyproject
+    return None
+
+
+class ConfigFinder:
+    """Nearest-config lookups, cached per folder (one run asks once per folder)."""
+
+    def __init__(self) -> None:
+        self._by_folder: dict[Path, Path | None] = {}
+
+    def find(self, start: Path) -> Path | None:
+        """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
+        here = start.resolve()
+        if here.is_file() or not here.exists():
+            here = here.parent
+        walked: list[Path] = []
+        found: Path | None = None
+        for folder in [here, *here.parents]:
+            if folder in self._by_folder:
+                found = self._by_folder[folder]
+                break
+            walked.append(folder)
+            found = _config_in(folder)
+            if found is not None:
+                break
+        for folder in walked:
+            self._by_folder[folder] = found
+        return found
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
+    return ConfigFinder().find(start)
+
+
+def enabled_here(settings: Selects, config: Path | None, code: str, path: str) -> bool:
+    """``settings.enabled`` with ``per-file-ignores`` globs read relative to the config's folder."""
+    if config is None:
+        return settings.enabled(code, path)
+    try:
+        rel = Path(path).resolve().relative_to(config.resolve().parent).as_posix()
+    except ValueError:
+        rel = path
+    return settings.enabled(code, rel) and settings.enabled(code, path)
+
+
+def _read_table(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("rnnlint", {})
+        return {str(k): v for k, v in table.items()} if isinstance(table, dict) else {}
+    return {str(k): v for k, v in data.items()}
+
+
+def load_config(path: Path, chain: list[Path] | None = None) -> dict[str, Any]:
+    """The raw rnnlint table of a config file, merged over what its ``extend`` names.
+
+    ``extend = "../pyproject.toml"`` is relative to the config's folder; the extended
+    file's settings apply first and this file's keys replace them, except
+    ``extend-select`` and ``extend-exclude``, which add to them. ``chain`` collects
+    every file read, this one first. ConfigError if unreadable or circular.
+    """
+    chain = [] if chain is None else chain
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in [*chain, resolved])
+        raise ConfigError(f"{path}: extend: circular ({cycle})")
+    chain.append(resolved)
+    raw = _read_table(path)
+    extend = raw.pop("extend", None)
+    if extend is None:
+        return raw
+    if not isinstance(extend, str) or not extend.strip():
+        raise ConfigError(f"invalid configuration in {path}:\n  extend: must be the path of a config file")
+    target = path.parent / os.path.expanduser(extend)
+    if target.is_dir():
+        target = target / "pyproject.toml"
+    if not target.is_file():
+        raise ConfigError(f"invalid configuration in {path}:\n  extend: {extend!r} not found")
+    merged = load_config(target, chain)
+    for key, value in raw.items():
+        if key in _EXTENDING_KEYS and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
+        else:
+            merged[key] = value
+    return merged
