@@ -30,8 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"tiny": (40, 8), "small": (150, 20), "full": (600, 80)}
 
 
+# The corpus is a project as users have one: its own config (with per-file ignores) and a .gitignore.
+PROJECT_FILES = {
+    "pyproject.toml": '[tool.rnnlint]\nextend-exclude = ["generated/"]\n\n[tool.rnnlint.per-file-ignores]\n"stdlib/*.py" = ["RNN1"]\n',
+    ".gitignore": "__pycache__/\n*.egg-info/\n.rnnlint_cache/\n/generated/\n",
+}
+
+
 def build_corpus(dest: Path, scripts: int, stdlib: int, scale: int = 1) -> list[Path]:
-    """Distinct copies of the fixture folders (content differs by a comment), plus stdlib modules."""
+    """Distinct copies of the fixture folders (content differs by a comment), plus stdlib modules, in a project
+    folder with a config and a .gitignore."""
     folders = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir() and any(p.glob("*.py")))
     per_copy = sum(len(list(f.glob("*.py"))) for f in folders)
     copies = max(1, -(-scripts * scale // per_copy))
@@ -46,6 +54,8 @@ def build_corpus(dest: Path, scripts: int, stdlib: int, scale: int = 1) -> list[
     lib = Path(sysconfig.get_paths()["stdlib"])
     modules = sorted(p for p in lib.glob("*.py") if p.stat().st_size > 20_000)[: stdlib * scale]
     (dest / "stdlib").mkdir(exist_ok=True)
+    for name, text in PROJECT_FILES.items():
+        (dest / name).write_text(text)
     for j, mod in enumerate(modules):
         shutil.copy(mod, dest / "stdlib" / f"m{j:03d}_{mod.name}")
     return sorted(dest.rglob("*.py"))
@@ -113,7 +123,7 @@ def main() -> int:
         files = build_corpus(corpus, scripts, stdlib)
         lines = sum(f.read_bytes().count(b"\n") for f in files)
         cache = Path(tmp) / "cache"
-        common = ["--output-format", "concise", "--exit-zero", "--isolated", f"--jobs={args.jobs}"]
+        common = ["--output-format", "concise", "--exit-zero", f"--jobs={args.jobs}"]  # the corpus's own config
         print(f"corpus: {len(files)} files, {lines} lines; {args.runs} runs each; medians")
         cold = median_time(cli(str(corpus), "--no-cache", *common), args.runs)
         cli(str(corpus), "--cache-dir", str(cache), *common)()  # fill the cache

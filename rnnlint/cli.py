@@ -261,7 +261,7 @@ def _check(args: argparse.Namespace) -> int:
     def governing(d: Diagnostic) -> Path | None:
         if stdin is not None and d.loc.path == stdin_name:
             return stdin_key
-        return finder.find(Path(d.loc.path)) if discovery_per_file else root_key
+        return finder.find(d.loc.path) if discovery_per_file else root_key
 
     def lint() -> Result:
         """One pass over every group, merged; callable again (a fix loop re-lints after writing)."""

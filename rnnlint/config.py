@@ -10,8 +10,10 @@ pydantic, which costs more than the rest of such a run; the pydantic model
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,9 @@ class ConfigError(Exception):
 
 
 class Selects(Protocol):
+    @property
+    def per_file_ignores(self) -> dict[str, list[str]]: ...
+
     def enabled(self, code: str, path: str | None = None) -> bool: ...
 
 
@@ -114,6 +119,10 @@ class RunSettings:
         return selected(code, [*v["select"], *v["extend_select"]], v["ignore"], v["per_file_ignores"], path)
 
     @property
+    def per_file_ignores(self) -> dict[str, list[str]]:
+        return dict(self.values["per_file_ignores"])
+
+    @property
     def exclude(self) -> list[str]:
         return list(self.values["exclude"])
 
@@ -159,26 +168,47 @@ def _config_in(folder: Path) -> Path | None:
 
 
 class ConfigFinder:
-    """Nearest-config lookups, cached per folder (one run asks once per folder)."""
+    """Nearest-config lookups for one run, cached per path asked and per folder walked."""
 
     def __init__(self) -> None:
         self._by_folder: dict[Path, Path | None] = {}
+        self._by_start: dict[str, Path | None] = {}  # a run asks once per file, then once per finding
+        self._real_dirs: dict[str, str] = {}
 
-    def find(self, start: Path) -> Path | None:
+    def find(self, start: Path | str) -> Path | None:
         """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
-        here = start.resolve()
-        if here.is_file() or not here.exists():
-            here = here.parent
+        key = os.fspath(start)
+        if key not in self._by_start:
+            self._by_start[key] = self._walk_up(self._folder(key))
+        return self._by_start[key]
+
+    def _folder(self, name: str) -> Path:
+        """Where the search starts: ``name`` resolved, or its folder when it is a file or does not exist."""
+        head, tail = os.path.split(name)
+        try:
+            regular = tail not in ("", os.curdir, os.pardir) and stat.S_ISREG(os.lstat(name).st_mode)
+        except (OSError, ValueError):
+            regular = False
+        if regular:  # no symlink: the folder, resolved once for all its files, is the file's resolved folder
+            if head not in self._real_dirs:
+                self._real_dirs[head] = os.path.realpath(head or os.curdir)
+            return Path(self._real_dirs[head])
+        here = Path(name).resolve()
+        return here.parent if here.is_file() or not here.exists() else here
+
+    def _walk_up(self, here: Path) -> Path | None:
         walked: list[Path] = []
         found: Path | None = None
-        for folder in [here, *here.parents]:
+        folder = here
+        while True:  # parent by parent: most folders' parents were asked already
             if folder in self._by_folder:
                 found = self._by_folder[folder]
                 break
             walked.append(folder)
             found = _config_in(folder)
-            if found is not None:
+            if found is not None or folder.parent == folder:
                 break
+            folder = folder.parent
         for folder in walked:
             self._by_folder[folder] = found
         return found
@@ -191,13 +221,19 @@ def find_config(start: Path) -> Path | None:
 
 def enabled_here(settings: Selects, config: Path | None, code: str, path: str) -> bool:
     """``settings.enabled`` with ``per-file-ignores`` globs read relative to the config's folder."""
-    if config is None:
+    if config is None or not settings.per_file_ignores:
         return settings.enabled(code, path)
+    return settings.enabled(code, _relative(path, config)) and settings.enabled(code, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, config: Path) -> str:
+    """``path`` relative to the config's folder, POSIX style (as given when outside it); once per file, not per
+    finding."""
     try:
-        rel = Path(path).resolve().relative_to(config.resolve().parent).as_posix()
+        return Path(path).resolve().relative_to(config.resolve().parent).as_posix()
     except ValueError:
-        rel = path
-    return settings.enabled(code, rel) and settings.enabled(code, path)
+        return path
 
 
 def _read_table(path: Path) -> dict[str, Any]:
