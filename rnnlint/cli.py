@@ -283,7 +283,7 @@ def _check(args: argparse.Namespace) -> int:
         kept: list[Diagnostic] = []
         for d in sorted(result.diagnostics, key=Diagnostic.sort_key):
             key = governing(d)
-            if not enabled_here(settings_of(key), key, d.code, d.loc.path):
+            if not enabled_here(settings_of(key), key, d.code, d.loc.path, finder):
                 continue  # per-file-ignores are relative to the config that declares them
             kept.append(d)
         result.diagnostics = kept

@@ -13,10 +13,9 @@ import fnmatch
 import functools
 import json
 import os
-import stat
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 if sys.version_info >= (3, 11):
@@ -45,8 +44,7 @@ def selected(code: str, chosen: list[str], ignored: list[str], per_file_ignores:
         return False
     ignored = list(ignored)
     if path is not None and per_file_ignores:
-        posix = Path(path).as_posix()
-        name = Path(path).name
+        posix, name = _forms(path)
         for pattern, codes in per_file_ignores.items():
             if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(name, pattern):
                 ignored += codes
@@ -57,6 +55,25 @@ def selected(code: str, chosen: list[str], ignored: list[str], per_file_ignores:
 
 def _matches(code: str, prefix: str) -> bool:
     return prefix == "ALL" or code.startswith(prefix)
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(path: str) -> tuple[str, str]:
+    """A path as per-file-ignores globs see it: POSIX form and file name (asked once per finding, so cached)."""
+    pure = PurePath(path)
+    return pure.as_posix(), pure.name
+
+
+def real_path(name: str, folders: dict[str, str]) -> str:
+    """``name`` resolved as ``os.path.realpath`` does, each folder once (``folders`` remembers them): a component
+    that is not a symlink resolves to its folder's resolved path plus its name, at one lstat per new folder instead
+    of one per component of every path."""
+    head, tail = os.path.split(name)
+    if tail in ("", os.curdir, os.pardir) or name.count(os.sep) > 64 or os.path.islink(name):
+        return os.path.realpath(name)
+    if head not in folders:
+        folders[head] = real_path(head, folders) if head else os.path.realpath(os.curdir)
+    return os.path.join(folders[head], tail)
 
 
 _STR_LISTS = ("select", "extend_select", "ignore", "exclude", "extend_exclude")
@@ -152,18 +169,20 @@ CONFIG_NAMES = ("rnnlint.toml", ".rnnlint.toml")
 _EXTENDING_KEYS = ("extend-select", "extend-exclude")
 
 
-def _config_in(folder: Path) -> Path | None:
+def _config_in(folder: str) -> Path | None:
     for name in CONFIG_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return Path(candidate)
+    pyproject = os.path.join(folder, "pyproject.toml")
+    if os.path.isfile(pyproject):
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            with open(pyproject, encoding="utf-8") as handle:
+                data = tomllib.loads(handle.read())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             return None
         if "rnnlint" in data.get("tool", {}):
-            return pyproject
+            return Path(pyproject)
     return None
 
 
@@ -171,9 +190,10 @@ class ConfigFinder:
     """Nearest-config lookups for one run, cached per path asked and per folder walked."""
 
     def __init__(self) -> None:
-        self._by_folder: dict[Path, Path | None] = {}
+        self._by_folder: dict[str, Path | None] = {}  # resolved folder -> its nearest config
         self._by_start: dict[str, Path | None] = {}  # a run asks once per file, then once per finding
         self._real_dirs: dict[str, str] = {}
+        self._relative: dict[tuple[str, Path], str] = {}
 
     def find(self, start: Path | str) -> Path | None:
         """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
@@ -182,22 +202,20 @@ class ConfigFinder:
             self._by_start[key] = self._walk_up(self._folder(key))
         return self._by_start[key]
 
-    def _folder(self, name: str) -> Path:
-        """Where the search starts: ``name`` resolved, or its folder when it is a file or does not exist."""
-        head, tail = os.path.split(name)
-        try:
-            regular = tail not in ("", os.curdir, os.pardir) and stat.S_ISREG(os.lstat(name).st_mode)
-        except (OSError, ValueError):
-            regular = False
-        if regular:  # no symlink: the folder, resolved once for all its files, is the file's resolved folder
-            if head not in self._real_dirs:
-                self._real_dirs[head] = os.path.realpath(head or os.curdir)
-            return Path(self._real_dirs[head])
-        here = Path(name).resolve()
-        return here.parent if here.is_file() or not here.exists() else here
+    def relative(self, path: str, config: Path) -> str:
+        """``path`` relative to ``config``'s folder (see ``enabled_here``), once per path and config."""
+        key = (path, config)
+        if key not in self._relative:
+            self._relative[key] = _relative(path, real_path(path, self._real_dirs), config)
+        return self._relative[key]
 
-    def _walk_up(self, here: Path) -> Path | None:
-        walked: list[Path] = []
+    def _folder(self, name: str) -> str:
+        """Where the search starts: ``name`` resolved, or its folder when it is not a folder (a file, or missing)."""
+        real = real_path(name, self._real_dirs)
+        return real if os.path.isdir(real) else os.path.dirname(real)
+
+    def _walk_up(self, here: str) -> Path | None:
+        walked: list[str] = []
         found: Path | None = None
         folder = here
         while True:  # parent by parent: most folders' parents were asked already
@@ -206,9 +224,10 @@ class ConfigFinder:
                 break
             walked.append(folder)
             found = _config_in(folder)
-            if found is not None or folder.parent == folder:
+            parent = os.path.dirname(folder)
+            if found is not None or parent == folder:
                 break
-            folder = folder.parent
+            folder = parent
         for folder in walked:
             self._by_folder[folder] = found
         return found
@@ -219,21 +238,24 @@ def find_config(start: Path) -> Path | None:
     return ConfigFinder().find(start)
 
 
-def enabled_here(settings: Selects, config: Path | None, code: str, path: str) -> bool:
-    """``settings.enabled`` with ``per-file-ignores`` globs read relative to the config's folder."""
+def enabled_here(settings: Selects, config: Path | None, code: str, path: str, finder: ConfigFinder | None = None) -> bool:
+    """``settings.enabled`` with ``per-file-ignores`` globs read relative to the config's folder (``finder``: a
+    run's lookups, which remember resolved paths)."""
     if config is None or not settings.per_file_ignores:
         return settings.enabled(code, path)
-    return settings.enabled(code, _relative(path, config)) and settings.enabled(code, path)
+    rel = finder.relative(path, config) if finder else _relative(path, os.path.realpath(path), config)
+    return settings.enabled(code, rel) and settings.enabled(code, path)
 
 
-@functools.lru_cache(maxsize=4096)
-def _relative(path: str, config: Path) -> str:
-    """``path`` relative to the config's folder, POSIX style (as given when outside it); once per file, not per
-    finding."""
-    try:
-        return Path(path).resolve().relative_to(config.resolve().parent).as_posix()
-    except ValueError:
+def _relative(path: str, real: str, config: Path) -> str:
+    """``real`` (``path`` resolved) relative to the config's folder, POSIX style; ``path`` when outside it."""
+    root = os.path.dirname(os.path.realpath(config))
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if real == root:
+        return "."
+    if not real.startswith(prefix):
         return path
+    return PurePath(real[len(prefix) :]).as_posix()
 
 
 def _read_table(path: Path) -> dict[str, Any]:

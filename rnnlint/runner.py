@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rnnlint import __version__
-from rnnlint.config import RunSettings, plain_settings_ok
+from rnnlint.config import RunSettings, plain_settings_ok, real_path
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result, collector_paused
 from rnnlint.frontends.source import read_regular
@@ -206,20 +206,9 @@ def _groups(files: list[Path], roots: list[Path]) -> Iterator[Group]:
 
 
 def real_paths(files: list[Path]) -> dict[str, Path]:
-    """Each file by its resolved path (``str(f.resolve())``), resolving each folder once: a file that is not a
-    symlink resolves to its folder's resolved path plus its name, at one lstat instead of one per path component."""
+    """Each file by its resolved path (``str(f.resolve())``), each folder resolved once."""
     folders: dict[str, str] = {}
-    out: dict[str, Path] = {}
-    for f in files:
-        name = os.fspath(f)
-        head, tail = os.path.split(name)
-        if tail in ("", ".", "..") or os.path.islink(name):
-            out[os.path.realpath(name)] = f
-            continue
-        if head not in folders:
-            folders[head] = os.path.realpath(head or os.curdir)
-        out[os.path.join(folders[head], tail)] = f
-    return out
+    return {real_path(os.fspath(f), folders): f for f in files}
 
 
 def _digest_file(path: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from rnnlint.engine import collector_paused
 from rnnlint.frontends.pyindex import ModuleInfo, expr_text, parse_module
+from rnnlint.settings import Settings
 from rnnlint.units import RELEVANT, ModuleFinder, is_relevant
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -159,3 +160,74 @@ def test_real_paths_resolve_as_path_resolve(tmp_path: Path, monkeypatch: pytest.
         expected[str(f.resolve())] = f
     assert real_paths(files) == expected
     assert list(real_paths(files)) == list(expected)
+
+
+def _tree_with_links(root: Path) -> list[str]:
+    """Folders, nested configs and symlinks (to a folder, to a file, dangling, chained); every path to ask about."""
+    (root / "proj" / "pkg" / "sub").mkdir(parents=True)
+    (root / "proj" / "other").mkdir()
+    (root / "proj" / "pyproject.toml").write_text("[tool.rnnlint]\nselect = ['RNN1']\n")
+    (root / "proj" / "pkg" / "rnnlint.toml").write_text("select = ['RNN2']\n")
+    (root / "proj" / "other" / "pyproject.toml").write_text("[tool.black]\n")  # not rnnlint's: keeps looking up
+    for rel in ("proj/a.py", "proj/pkg/b.py", "proj/pkg/sub/c.py", "proj/other/d.py"):
+        (root / rel).write_text("x = 1\n")
+    (root / "link_pkg").symlink_to(root / "proj" / "pkg")
+    (root / "proj" / "other" / "c_alias.py").symlink_to(root / "proj" / "pkg" / "sub" / "c.py")
+    (root / "proj" / "dangling.py").symlink_to(root / "nowhere" / "x.py")
+    (root / "chain").symlink_to(root / "link_pkg")
+    names = [
+        "proj/a.py", "proj/pkg/b.py", "proj/pkg/sub/c.py", "proj/other/d.py", "link_pkg/b.py", "link_pkg/sub/c.py",
+        "chain/sub/c.py", "chain/sub/../b.py", "proj/other/c_alias.py", "proj/dangling.py", "proj/missing.py",
+        "proj/pkg", "proj/pkg/", "link_pkg", "chain/sub", "proj/./pkg/sub/c.py", "proj//pkg/b.py", "proj/pkg/sub/..",
+        ".", "proj/other/../a.py",
+    ]  # fmt: skip
+    return [*names, *(str(root / n) for n in names)]
+
+
+def test_real_path_is_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from rnnlint.config import real_path
+
+    names = _tree_with_links(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    folders: dict[str, str] = {}
+    for name in names * 2:  # the second round is served from the remembered folders
+        assert real_path(name, folders) == os.path.realpath(name), name
+    deep = "/".join(["d"] * 80) + "/x.py"
+    assert real_path(deep, {}) == os.path.realpath(deep)
+
+
+def test_config_finder_answers_as_a_resolve_and_walk_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnlint.config import ConfigFinder, RunSettings, enabled_here
+
+    def slow_find(start: Path) -> Path | None:  # the lookup as it was: resolve, then every parent
+        here = start.resolve()
+        if here.is_file() or not here.exists():
+            here = here.parent
+        for folder in [here, *here.parents]:
+            for name in ("rnnlint.toml", ".rnnlint.toml"):
+                if (folder / name).is_file():
+                    return folder / name
+            if (folder / "pyproject.toml").is_file() and "[tool.rnnlint]" in (folder / "pyproject.toml").read_text():
+                return folder / "pyproject.toml"
+        return None
+
+    names = _tree_with_links(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    finder = ConfigFinder()
+    settings = RunSettings.of(Settings.model_validate({"per-file-ignores": {"sub/*.py": ["RNN1"], "b.py": ["RNN2"]}}))
+    for name in names * 2:
+        config = slow_find(Path(name))
+        assert finder.find(name) == config, name
+        assert finder.find(Path(name)) == config, name
+        if config is None:
+            continue
+        try:
+            rel = Path(name).resolve().relative_to(config.resolve().parent).as_posix()
+        except ValueError:
+            rel = name
+        for code in ("RNN101", "RNN201", "RNN301"):
+            slow = settings.enabled(code, rel) and settings.enabled(code, name)
+            assert enabled_here(settings, config, code, name, finder) == slow, (name, code)
+            assert enabled_here(settings, config, code, name) == slow, (name, code)
