@@ -38,19 +38,21 @@ class Selects(Protocol):
     def enabled(self, code: str, path: str | None = None) -> bool: ...
 
 
-def selected(code: str, chosen: list[str], ignored: list[str], per_file_ignores: dict[str, list[str]], path: str | None) -> bool:
+PathGlobs = tuple[tuple[str, tuple[str, ...]], ...]  # per-file-ignores, hashable: (glob, codes) pairs
+
+
+def path_globs(per_file_ignores: dict[str, list[str]]) -> PathGlobs:
+    return tuple((glob, tuple(codes)) for glob, codes in per_file_ignores.items())
+
+
+def selected(code: str, chosen: list[str], ignored: list[str], per_file_ignores: PathGlobs, path: str | None) -> bool:
     """Is ``code`` selected by ``chosen`` and not ignored (for ``path``)? The most specific prefix wins, as in ruff."""
-    if not any(_matches(code, c) for c in chosen):
-        return False
-    ignored = list(ignored)
-    if path is not None and per_file_ignores:
-        posix, name = _forms(path)
-        for pattern, codes in per_file_ignores.items():
-            if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(name, pattern):
-                ignored += codes
     best_select = max((len(c) for c in chosen if _matches(code, c)), default=-1)
-    best_ignore = max((len(c) for c in ignored if _matches(code, c)), default=-1)
-    return best_select > best_ignore
+    if best_select < 0:
+        return False
+    if path is not None and per_file_ignores:
+        ignored = [*ignored, *_path_ignores(path, per_file_ignores)]
+    return best_select > max((len(c) for c in ignored if _matches(code, c)), default=-1)
 
 
 def _matches(code: str, prefix: str) -> bool:
@@ -58,10 +60,17 @@ def _matches(code: str, prefix: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _forms(path: str) -> tuple[str, str]:
-    """A path as per-file-ignores globs see it: POSIX form and file name (asked once per finding, so cached)."""
+def _path_ignores(path: str, per_file_ignores: PathGlobs) -> tuple[str, ...]:
+    """The codes that the per-file-ignores globs matching ``path`` (its POSIX form, or its name) ignore: asked for
+    every finding, the same few paths each time."""
     pure = PurePath(path)
-    return pure.as_posix(), pure.name
+    posix, name = pure.as_posix(), pure.name
+    return tuple(
+        code
+        for pattern, codes in per_file_ignores
+        if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(name, pattern)
+        for code in codes
+    )
 
 
 def real_path(name: str, folders: dict[str, str]) -> str:
@@ -131,13 +140,18 @@ class RunSettings:
             self._model = make_settings(self.raw, self.source)
         return self._model
 
+    def __post_init__(self) -> None:
+        v = self.values  # asked for every finding: the selection's pieces once
+        self._chosen: list[str] = [*v["select"], *v["extend_select"]]
+        self._globs = path_globs(v["per_file_ignores"])
+
     def enabled(self, code: str, path: str | None = None) -> bool:
-        v = self.values
-        return selected(code, [*v["select"], *v["extend_select"]], v["ignore"], v["per_file_ignores"], path)
+        return selected(code, self._chosen, self.values["ignore"], self._globs, path)
 
     @property
     def per_file_ignores(self) -> dict[str, list[str]]:
-        return dict(self.values["per_file_ignores"])
+        pfi: dict[str, list[str]] = self.values["per_file_ignores"]
+        return pfi
 
     @property
     def exclude(self) -> list[str]:

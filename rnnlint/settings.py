@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rnnlint.config import ConfigError, selected
+from rnnlint.config import ConfigError, path_globs, selected
 
 OutputFormat = Literal["full", "concise", "json", "json-lines", "github", "sarif", "junit"]
 SeverityName = Literal["info", "warning", "error"]
@@ -87,7 +87,7 @@ class Settings(BaseModel):
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """Is ``code`` selected (and not ignored for ``path``)?"""
-        return selected(code, [*self.select, *self.extend_select], self.ignore, self.per_file_ignores, path)
+        return selected(code, [*self.select, *self.extend_select], self.ignore, path_globs(self.per_file_ignores), path)
 
 
 def _toml_value(value: Any) -> str:
