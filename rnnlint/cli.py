@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir: Path | None) -> RunSettings:
     """Settings from a config file (or defaults) with the command line's flags over them."""
+    from rnnlint.cachefiles import resolve_settings
     from rnnlint.config import load_config
-    from rnnlint.runner import resolve_settings
 
     raw: dict[str, Any] = {}
     source = "defaults"

@@ -10,7 +10,6 @@ an entry is used only if every file the group read (imports, configs) is unchang
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -22,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rnnlint import __version__
-from rnnlint.config import RunSettings, plain_settings_ok, real_path
+from rnnlint.cachefiles import CACHE_FORMAT, RACY_NS, build_id, read_json, write_json
+from rnnlint.config import RunSettings, real_path
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result, collector_paused
 from rnnlint.frontends.source import read_regular
@@ -31,9 +31,7 @@ from rnnlint.units import CONSULTED, ModuleFinder, is_relevant, local_import_nam
 if TYPE_CHECKING:
     from rnnlint.settings import Settings
 
-CACHE_FORMAT = 2
 PARALLEL_MIN_FILES = 40  # below this a pool costs more than it saves
-RACY_NS = 2_000_000_000  # a stat this close to the moment it was taken may not show a later edit (mtime granularity)
 EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
 
 
@@ -218,34 +216,6 @@ def _digest_file(path: str) -> str:
         return "missing"
 
 
-@functools.cache
-def _build() -> str:
-    """rnnlint's own code and rule docs as sizes and mtimes: an edited checkout (an editable install) is not
-    served findings that older code cached under the same version number."""
-    from rnnlint.catalogue import rules_dir
-
-    h = hashlib.sha256()
-    for folder, pattern in ((Path(__file__).parent, "*.py"), (rules_dir(), "*.md")):
-        for path in sorted(folder.rglob(pattern)):
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()
-
-
-@functools.cache
-def _validator() -> str:
-    """The installed pydantic, by its files' stat (found, not imported): an upgrade re-validates remembered settings."""
-    import importlib.util
-
-    with contextlib.suppress(ImportError, ValueError, OSError):
-        spec = importlib.util.find_spec("pydantic")
-        if spec is not None and spec.origin is not None:
-            st = os.stat(os.path.join(os.path.dirname(spec.origin), "version.py"))
-            return f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
-    return "unknown"
-
-
 class _Cache:
     """Findings per group, in ``<dir>/<version>/<key>.json``; anything unreadable is a miss.
 
@@ -258,7 +228,7 @@ class _Cache:
         self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
         # issue 7: cached findings name paths relative to the working directory, so it is part of the key; without it a
         # run from another folder reported stale paths and --fix edited whatever file they named there.
-        salt = f"{__version__}:{_build()}:{os.getcwd()}:{settings.cache_salt()}"
+        salt = f"{__version__}:{build_id()}:{os.getcwd()}:{settings.cache_salt()}"
         self.salt = hashlib.sha256(salt.encode()).hexdigest()
         where = json.dumps([self.salt, [str(r.resolve()) for r in roots or []]])
         self.index_path = self.folder / f"{hashlib.sha256(where.encode()).hexdigest()}.index"  # not *.json: no entry
@@ -268,7 +238,7 @@ class _Cache:
         self.grouping: dict[str, Any] | None = None
 
     def _load_index(self) -> None:
-        data = _read_json(self.index_path)  # missing or corrupt: every file is read and hashed, as without an index
+        data = read_json(self.index_path)  # missing or corrupt: every file is read and hashed, as without an index
         if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
             self.old = data
 
@@ -361,7 +331,7 @@ class _Cache:
         return h.hexdigest()
 
     def get(self, group: Group) -> Result | None:
-        entry = _read_json(self.folder / f"{self._key(group)}.json")
+        entry = read_json(self.folder / f"{self._key(group)}.json")
         try:
             if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
                 return None
@@ -377,62 +347,7 @@ class _Cache:
             self._write(self.folder / f"{self._key(group)}.json", entry)
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
-        _write_json(self.folder, path, data)
-
-
-def _read_json(path: Path) -> Any:
-    """A cache file's JSON; None when it is missing, unreadable or not JSON (never trusted, never fatal)."""
-    try:
-        return json.loads(read_regular(path).decode("utf-8"))  # issue 7: a FIFO or device as an entry hung the run
-    except (OSError, ValueError, RecursionError):
-        return None
-
-
-def _write_json(folder: Path, path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
-    import tempfile  # not on a run the cache serves whole
-
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by rnnlint: the cache is never committed\n*\n")
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def resolve_settings(raw: dict[str, Any], source: str, cache_dir: Path | None) -> RunSettings:
-    """A config table (plus flags) validated into RunSettings; ConfigError names each bad key.
-
-    The validated values are remembered in the cache under the table's own contents and rnnlint's build, so a
-    later run with the same table reads them back instead of importing pydantic. Only a table that validated is
-    remembered: a bad config fails every run, with pydantic's message.
-    """
-    memo = None
-    if cache_dir is not None:
-        try:
-            key = json.dumps([__version__, _build(), _validator(), raw], sort_keys=True, allow_nan=False)
-        except (TypeError, ValueError):
-            key = None  # a TOML date or time, or a NaN: such a table is validated each time
-        if key is not None:
-            folder = cache_dir / f"v{__version__}-{CACHE_FORMAT}"
-            memo = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.settings"
-            values = _read_json(memo)
-            if plain_settings_ok(values):
-                return RunSettings(raw, source, values)
-    from rnnlint.settings import make_settings
-
-    run = RunSettings.of(make_settings(raw, source), raw, source)
-    if memo is not None:
-        with contextlib.suppress(OSError):
-            _write_json(memo.parent, memo, run.values)
-    return run
+        write_json(self.folder, path, data)
 
 
 def clean(folder: Path) -> int:

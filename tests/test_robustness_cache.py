@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnnlint import runner
+from rnnlint import cachefiles, runner
 from rnnlint.config import RunSettings
 from rnnlint.runner import lint_files
 from rnnlint.settings import Settings
@@ -292,18 +292,17 @@ def test_an_entry_with_the_right_salt_and_any_shape_never_raises(tmp_path_factor
 
 def test_editing_rnnlint_itself_invalidates_the_cache() -> None:
     """An editable install: same version number, new code; findings cached by the old code must not be served."""
-    from rnnlint import runner
     from rnnlint.catalogue import rules_dir
 
-    runner._build.cache_clear()
-    before = runner._build()
+    cachefiles.build_id.cache_clear()
+    before = cachefiles.build_id()
     doc = sorted(rules_dir().glob("*.md"))[0]
     stat = doc.stat()
     try:
         os.utime(doc, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-        runner._build.cache_clear()
-        assert runner._build() != before
+        cachefiles.build_id.cache_clear()
+        assert cachefiles.build_id() != before
     finally:
         os.utime(doc, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        runner._build.cache_clear()
-    assert runner._build() == before
+        cachefiles.build_id.cache_clear()
+    assert cachefiles.build_id() == before
