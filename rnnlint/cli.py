@@ -184,7 +184,7 @@ def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explici
 def _check(args: argparse.Namespace) -> int:
     from rnnlint.config import ConfigError, ConfigFinder, enabled_here
     from rnnlint.diagnostics import Diagnostic, Severity
-    from rnnlint.discovery import MissingPathError, discover
+    from rnnlint.discovery import MissingPathError, discover_files
     from rnnlint.engine import Result, display_path
     from rnnlint.progress import progress_bar
     from rnnlint.runner import lint_files
@@ -213,7 +213,7 @@ def _check(args: argparse.Namespace) -> int:
         return 2
 
     try:
-        files = list(discover(paths, [*settings.exclude, *settings.extend_exclude], settings.respect_gitignore, base))
+        files = discover_files(paths, [*settings.exclude, *settings.extend_exclude], settings.respect_gitignore, base, cache_dir)
     except MissingPathError as exc:
         sys.stderr.write(f"rnnlint: path not found: {exc}\n")
         return 2
@@ -258,10 +258,18 @@ def _check(args: argparse.Namespace) -> int:
         """Every file checked, as reported (only JUnit lists them: not worth computing on every run)."""
         return [display_path(f) for f in files] + ([stdin_name] if stdin is not None else [])
 
+    owners: dict[str, Path | None] = {}  # a reported path -> its config; a linted file's is known from grouping
+
     def governing(d: Diagnostic) -> Path | None:
         if stdin is not None and d.loc.path == stdin_name:
             return stdin_key
-        return finder.find(d.loc.path) if discovery_per_file else root_key
+        if not discovery_per_file:
+            return root_key
+        if not owners:
+            owners.update((display_path(f), key) for key, group_files in groups.items() for f in group_files)
+        if d.loc.path not in owners:
+            owners[d.loc.path] = finder.find(d.loc.path)
+        return owners[d.loc.path]
 
     def lint() -> Result:
         """One pass over every group, merged; callable again (a fix loop re-lints after writing)."""

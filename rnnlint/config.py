@@ -208,6 +208,7 @@ class ConfigFinder:
         self._by_start: dict[str, Path | None] = {}  # a run asks once per file, then once per finding
         self._real_dirs: dict[str, str] = {}
         self._relative: dict[tuple[str, Path], str] = {}
+        self._roots: dict[Path, str] = {}  # config -> its resolved folder
 
     def find(self, start: Path | str) -> Path | None:
         """The nearest rnnlint.toml, or pyproject.toml with a [tool.rnnlint] table, upward from ``start``."""
@@ -220,7 +221,9 @@ class ConfigFinder:
         """``path`` relative to ``config``'s folder (see ``enabled_here``), once per path and config."""
         key = (path, config)
         if key not in self._relative:
-            self._relative[key] = _relative(path, real_path(path, self._real_dirs), config)
+            if config not in self._roots:
+                self._roots[config] = os.path.dirname(os.path.realpath(config))
+            self._relative[key] = _relative(path, real_path(path, self._real_dirs), self._roots[config])
         return self._relative[key]
 
     def _folder(self, name: str) -> str:
@@ -257,13 +260,16 @@ def enabled_here(settings: Selects, config: Path | None, code: str, path: str, f
     run's lookups, which remember resolved paths)."""
     if config is None or not settings.per_file_ignores:
         return settings.enabled(code, path)
-    rel = finder.relative(path, config) if finder else _relative(path, os.path.realpath(path), config)
+    if finder is not None:
+        rel = finder.relative(path, config)
+    else:
+        rel = _relative(path, os.path.realpath(path), os.path.dirname(os.path.realpath(config)))
     return settings.enabled(code, rel) and settings.enabled(code, path)
 
 
-def _relative(path: str, real: str, config: Path) -> str:
-    """``real`` (``path`` resolved) relative to the config's folder, POSIX style; ``path`` when outside it."""
-    root = os.path.dirname(os.path.realpath(config))
+def _relative(path: str, real: str, root: str) -> str:
+    """``real`` (``path`` resolved) relative to ``root`` (the config's resolved folder), POSIX style; ``path`` when
+    outside it."""
     prefix = root if root.endswith(os.sep) else root + os.sep
     if real == root:
         return "."

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pathspec
@@ -65,10 +68,41 @@ class _Ignore:
         return self.spec.match_file(rel + "/" if is_dir else rel)
 
 
-def _gitignore(folder: str) -> _Ignore | None:
+class _Trace:
+    """What a walk depended on, by stat: every folder it listed or looked into, every .gitignore it read.
+
+    A folder's mtime and ctime change when an entry is added, removed or renamed in it; a file's when it is
+    written. So while no stat here changes, the same walk finds the same files. A stat taken less than
+    ``racy_ns`` after its change may not show a later one (mtime granularity): such a walk is not remembered.
+    """
+
+    def __init__(self, racy_ns: int) -> None:
+        self.since = time.time_ns() - racy_ns
+        self.stats: dict[str, list[int] | None] = {}
+        self.racy = False
+
+    def note(self, path: str) -> None:
+        if path not in self.stats:
+            self.stats[path] = seen = stat_of(path)
+            if seen is not None and max(seen[1], seen[2]) >= self.since:
+                self.racy = True
+
+
+def stat_of(path: str) -> list[int] | None:
+    """Size, mtime, ctime and inode (None: missing)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _gitignore(folder: str, trace: _Trace | None = None) -> _Ignore | None:
     f = os.path.join(folder, ".gitignore")
     if not os.path.isfile(f):
         return None
+    if trace is not None:
+        trace.note(f)
     try:
         with open(f, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().splitlines()
@@ -87,8 +121,41 @@ def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = True, base: Path | None = None) -> Iterator[Path]:
-    """Yield lintable files under ``targets`` in a stable order, each once."""
+def discover_files(
+    targets: list[Path], exclude: list[str], respect_gitignore: bool, base: Path, cache_dir: Path | None
+) -> list[Path]:
+    """``discover``'s files, remembered in the cache for folder targets while no folder or .gitignore it looked at
+    has changed (a run where nothing changed lists no folder and imports no pattern matcher)."""
+    if cache_dir is None or not targets or not all(t.is_dir() for t in targets):
+        return list(discover(targets, exclude, respect_gitignore, base))
+    from rnnlint import cachefiles
+
+    key = json.dumps([cachefiles.build_id(), os.getcwd(), [os.fspath(t) for t in targets], exclude, respect_gitignore, str(base)])
+    memo = cachefiles.memo_path(cache_dir, key, ".files")
+    old = cachefiles.read_json(memo)
+    if _still_valid(old, key):
+        return [Path(f) for f in old["files"]]
+    trace = _Trace(cachefiles.RACY_NS)
+    files = list(discover(targets, exclude, respect_gitignore, base, trace))
+    if not trace.racy:
+        with contextlib.suppress(OSError):
+            cachefiles.write_json(memo.parent, memo, {"key": key, "stats": trace.stats, "files": [os.fspath(f) for f in files]})
+    return files
+
+
+def _still_valid(old: Any, key: str) -> bool:
+    try:
+        if old["key"] != key or not all(isinstance(f, str) for f in old["files"]):
+            return False
+        return all(stat_of(path) == seen for path, seen in old["stats"].items())
+    except (TypeError, KeyError, AttributeError):
+        return False
+
+
+def discover(
+    targets: list[Path], exclude: list[str], respect_gitignore: bool = True, base: Path | None = None, trace: _Trace | None = None
+) -> Iterator[Path]:
+    """Yield lintable files under ``targets`` in a stable order, each once (``trace`` notes what the walk read)."""
     base = (base or Path.cwd()).resolve()
     excluded = _Ignore(str(base), _spec(exclude), anchored_only=False)
     seen: set[str] = set()  # resolved paths, as strings: the walk meets every entry of the tree
@@ -104,25 +171,31 @@ def discover(targets: list[Path], exclude: list[str], respect_gitignore: bool = 
                 seen.add(real)
                 yield target
             continue
-        ignores = _parent_gitignores(Path(real)) if respect_gitignore else []
+        ignores = _parent_gitignores(Path(real), trace) if respect_gitignore else []
         seen.add(real)  # a link back to the walked folder is a loop, not more files
-        yield from _walk(os.fspath(target), excluded, ignores, respect_gitignore, seen, real)
+        yield from _walk(os.fspath(target), excluded, ignores, respect_gitignore, seen, real, trace)
 
 
-def _parent_gitignores(folder: Path) -> list[_Ignore]:
+def _parent_gitignores(folder: Path, trace: _Trace | None) -> list[_Ignore]:
     out = []
     for parent in reversed(folder.parents):
-        ig = _gitignore(str(parent))
+        if trace is not None:
+            trace.note(str(parent))  # a .gitignore or .git made or removed there changes it
+        ig = _gitignore(str(parent), trace)
         if ig is not None:
             out.append(ig)
         if (parent / ".git").exists():
             out = [ig] if ig is not None else []
-    ig = _gitignore(str(folder))
+    ig = _gitignore(str(folder), trace)
     return out + ([ig] if ig is not None else [])
 
 
-def _walk(folder: str, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[str], real: str) -> Iterator[Path]:
+def _walk(
+    folder: str, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[str], real: str, trace: _Trace | None
+) -> Iterator[Path]:
     """``real`` is ``folder`` resolved: an entry that is no symlink resolves to ``real``/name without a syscall."""
+    if trace is not None:
+        trace.note(real)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -144,8 +217,8 @@ def _walk(folder: str, excluded: _Ignore, ignores: list[_Ignore], use_git: bool,
             if resolved in seen:  # symlink loop
                 continue
             seen.add(resolved)
-            sub = _gitignore(resolved) if use_git else None
-            yield from _walk(entry.path, excluded, [*ignores, sub] if sub else ignores, use_git, seen, resolved)
+            sub = _gitignore(resolved, trace) if use_git else None
+            yield from _walk(entry.path, excluded, [*ignores, sub] if sub else ignores, use_git, seen, resolved, trace)
         elif entry.name.endswith(SUFFIXES) and resolved not in seen:
             seen.add(resolved)
             yield Path(entry.path)

@@ -92,3 +92,91 @@ def test_symlinks_are_followed_once_and_loops_skipped(tmp_path: Path) -> None:
     files = list(discover([root], [], False, root))
     assert sorted(p.resolve().name for p in files if p.exists()) == ["m.py"]
     assert len([p for p in files if p.name == "m.py"]) == 1
+
+
+# --- the remembered walk (discover_files with a cache folder) ---
+
+
+@pytest.fixture
+def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust every stat at once: the files written a moment ago are not racy (as they would be after ~2 s)."""
+    from rnnlint import cachefiles
+
+    monkeypatch.setattr(cachefiles, "RACY_NS", -(10**12))
+
+
+def _names(files: list[Path], root: Path) -> set[str]:
+    return {f.resolve().relative_to(root.resolve()).as_posix() for f in files}
+
+
+def _remembered(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Files found with the walk forbidden: only the remembered list can answer."""
+    from rnnlint import discovery
+
+    def no_walk(*args: object, **kw: object) -> object:
+        raise AssertionError("walked although nothing changed")
+
+    with monkeypatch.context() as m:
+        m.setattr(discovery, "discover", no_walk)
+        return _names(discovery.discover_files([root], ["skip_*.py"], True, root, cache), root)
+
+
+@pytest.mark.usefixtures("trusting")
+def test_a_remembered_walk_is_used_only_while_nothing_it_read_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnlint.discovery import discover_files
+
+    root = tmp_path / "repo"
+    _tree(root)
+    cache = tmp_path / "cache"
+
+    def fresh() -> set[str]:
+        return _names(list(discover([root], ["skip_*.py"], True, root)), root)
+
+    def cached() -> set[str]:
+        return _names(discover_files([root], ["skip_*.py"], True, root, cache), root)
+
+    first = cached()
+    assert first == fresh() and "pkg/sub/m.py" in first
+    assert cached() == first  # the first run made the cache folder next to the tree: a folder above it changed
+    assert _remembered(root, cache, monkeypatch) == first
+    edits = [
+        lambda: (root / "pkg" / "sub" / "new.py").write_text(""),  # a file added deep down
+        lambda: (root / "a.py").unlink(),  # a file removed
+        lambda: (root / "pkg" / "newdir").mkdir(),  # an empty folder, then a file in it
+        lambda: (root / "pkg" / "newdir" / "x.py").write_text(""),
+        lambda: (root / "pkg" / ".gitignore").write_text("local.py\n"),  # a .gitignore edited in place
+        lambda: (root / "docs" / "x" / ".gitignore").write_text("*.py\n"),  # a .gitignore added
+        lambda: (root / "skip_me.py").write_text(""),  # excluded by the patterns: same files, new folder stat
+        lambda: (tmp_path / ".gitignore").write_text("repo/gen_keep.py\n"),  # a .gitignore above the walked folder
+        lambda: (root / "pkg" / "sub" / "m.py").rename(root / "pkg" / "sub" / "renamed.py"),
+    ]
+    for edit in edits:
+        edit()
+        assert cached() == fresh()  # walked again and remembered
+        assert _remembered(root, cache, monkeypatch) == fresh()
+    assert "pkg/sub/renamed.py" in fresh() and "pkg/anchored.py" in fresh() and "repo/gen_keep.py" not in fresh()
+
+
+@pytest.mark.usefixtures("trusting")
+@pytest.mark.parametrize("content", ["", "[]", "null", '{"key": 1}', '{"key": "x", "stats": {}, "files": ["a.py"]}', "[" * 50_000])
+def test_a_damaged_remembered_walk_is_walked_again(tmp_path: Path, content: str) -> None:
+    from rnnlint.discovery import discover_files
+
+    root = tmp_path / "repo"
+    _tree(root)
+    cache = tmp_path / "cache"
+    expected = _names(discover_files([root], [], True, root, cache), root)
+    memos = list(cache.rglob("*.files"))
+    assert len(memos) == 1
+    memos[0].write_text(content)
+    assert _names(discover_files([root], [], True, root, cache), root) == expected
+
+
+def test_a_walk_of_files_changed_moments_ago_is_not_remembered(tmp_path: Path) -> None:
+    from rnnlint.discovery import discover_files
+
+    root = tmp_path / "repo"
+    _tree(root)  # just written: a same-size edit within the mtime granularity could go unseen, so no memo
+    cache = tmp_path / "cache"
+    assert _names(discover_files([root], [], True, root, cache), root) == _found(root, exclude=[], respect_gitignore=True, base=root)
+    assert not list(cache.rglob("*.files"))
