@@ -103,6 +103,8 @@ def _lint_files(
         progress(len(group.files))
         if cache:
             cache.put(group, part, deps)
+    if cache:
+        cache.save_pack()
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
@@ -236,6 +238,9 @@ class _Cache:
         self.old: dict[str, Any] = {}
         self.stats: dict[str, Any] = {}  # path -> [size, mtime_ns, ctime_ns, inode] (or None: racy) and digest
         self.grouping: dict[str, Any] | None = None
+        self.pack_path = self.index_path.with_suffix(".pack")
+        self.pack: dict[str, Any] | None = None
+        self.used: dict[str, Any] = {}  # the entries this run read or wrote, by key
 
     def _load_index(self) -> None:
         data = read_json(self.index_path)  # missing or corrupt: every file is read and hashed, as without an index
@@ -331,20 +336,42 @@ class _Cache:
         return h.hexdigest()
 
     def get(self, group: Group) -> Result | None:
-        entry = read_json(self.folder / f"{self._key(group)}.json")
+        key = self._key(group)
+        entry = self._packed().get(key)
+        if entry is None:
+            entry = read_json(self.folder / f"{key}.json")
         try:
             if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
                 return None
             if any((self.digest(dep) or "missing") != digest for dep, digest in entry["deps"].items()):
                 return None
-            return _decode(entry["result"])
+            result = _decode(entry["result"])
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # missing, corrupt or foreign: never trusted
+        self.used[key] = entry
+        return result
 
     def put(self, group: Group, result: Result, deps: dict[str, str]) -> None:
+        key = self._key(group)
         entry = {"format": CACHE_FORMAT, "salt": self.salt, "deps": deps, "result": _encode(result)}
+        self.used[key] = entry
         with contextlib.suppress(OSError):  # a read-only tree still lints, just without a cache
-            self._write(self.folder / f"{self._key(group)}.json", entry)
+            self._write(self.folder / f"{key}.json", entry)
+
+    def _packed(self) -> dict[str, Any]:
+        """The entries the last run with this index used, from one file (one read instead of one per group)."""
+        if self.pack is None:
+            data = read_json(self.pack_path)
+            ok = isinstance(data, dict) and data.get("salt") == self.salt and isinstance(data.get("entries"), dict)
+            self.pack = data["entries"] if ok else {}
+        return self.pack
+
+    def save_pack(self) -> None:
+        """Pack this run's entries for the next run, unless the pack holds exactly them already."""
+        if self.used.keys() == self._packed().keys():
+            return
+        with contextlib.suppress(OSError):
+            self._write(self.pack_path, {"salt": self.salt, "entries": self.used})
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         write_json(self.folder, path, data)

@@ -48,9 +48,22 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list
 
 
 def _entry(cache: Path) -> Path:
+    """The one findings entry, with the pack removed so that the next run reads the entry itself."""
     entries = list(cache.rglob("*.json"))
     assert len(entries) == 1, entries
+    for pack in _packs(cache):
+        pack.unlink()
     return entries[0]
+
+
+def _packs(cache: Path) -> list[Path]:
+    return list(cache.rglob("*.pack"))
+
+
+def _pack(cache: Path) -> Path:
+    packs = _packs(cache)
+    assert len(packs) == 1, packs
+    return packs[0]
 
 
 def _poisoned(entry: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +112,24 @@ def test_a_genuine_entry_is_used(project: tuple[Path, list[Any]], tmp_path: Path
     assert POISON in json.dumps(_found(lint_files([root / "train.py"], Settings(), [root], cache_dir=cache)))
 
 
+@pytest.mark.parametrize("salt", ["current", "foreign"])
+def test_a_pack_is_used_only_under_its_own_salt(project: tuple[Path, list[Any]], tmp_path: Path, salt: str) -> None:
+    """One file with the last run's entries: read instead of each entry, trusted exactly as they are."""
+    root, fresh = project
+    cache = tmp_path / "cache"
+    lint_files([root / "train.py"], Settings(), [root], cache_dir=cache)
+    pack = _pack(cache)
+    data = json.loads(pack.read_text())
+    assert len(data["entries"]) == 1
+    data["entries"] = {key: _poisoned(entry) for key, entry in data["entries"].items()}
+    if salt == "foreign":
+        data["salt"] = "0" * 64
+    pack.write_text(json.dumps(data))
+    again = _found(lint_files([root / "train.py"], Settings(), [root], cache_dir=cache))
+    assert (POISON in json.dumps(again)) == (salt == "current")  # the control: a genuine pack is read, not the entry
+    assert salt == "current" or again == fresh
+
+
 def _plant(entry: Path, kind: str) -> None:
     entry.unlink()
     if kind == "fifo":
@@ -122,8 +153,11 @@ def _plant(entry: Path, kind: str) -> None:
 ENTRY_KINDS = ["fifo", "dev-zero", "folder", "loop", "binary", "empty", "deep", "huge-number"]
 
 
+@pytest.mark.parametrize("where", ["entry", "pack"])
 @pytest.mark.parametrize("kind", ENTRY_KINDS)
-def test_an_entry_that_is_not_a_cache_file_is_ignored_without_blocking(project: tuple[Path, list[Any]], tmp_path: Path, kind: str) -> None:
+def test_an_entry_that_is_not_a_cache_file_is_ignored_without_blocking(
+    project: tuple[Path, list[Any]], tmp_path: Path, kind: str, where: str
+) -> None:
     if kind == "fifo" and not hasattr(os, "mkfifo"):
         pytest.skip("no FIFOs on this platform")
     if kind == "dev-zero" and not Path("/dev/zero").exists():
@@ -131,7 +165,7 @@ def test_an_entry_that_is_not_a_cache_file_is_ignored_without_blocking(project: 
     root, fresh = project
     cache = tmp_path / "cache"
     lint_files([root / "train.py"], Settings(), [root], cache_dir=cache)
-    _plant(_entry(cache), kind)
+    _plant(_pack(cache) if where == "pack" else _entry(cache), kind)
     # Through the CLI, with a timeout: a FIFO read would block forever, /dev/zero would fill memory.
     cmd = [sys.executable, "-m", "rnnlint", "train.py", "--isolated", "--output-format", "json", "--cache-dir", str(cache)]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
