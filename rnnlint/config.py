@@ -119,7 +119,7 @@ class RunSettings:
     """A run's settings as validated plain values (field names, JSON types); ``model()`` is the pydantic model.
 
     ``values`` come from pydantic: validated in this run, or remembered from the run that validated the same
-    ``raw`` table with the same rnnlint (see ``runner.resolve_settings``).
+    ``raw`` table with the same rnnlint (see ``cachefiles.resolve_settings``).
     """
 
     raw: dict[str, Any]
