@@ -159,7 +159,8 @@ def main() -> int:
         if len(rows) > 4:
             milestones.append(("cold / ruff --select ALL", cold / rows[4][1], 1.0, "goal "))
         for name, ratio, target, kind in milestones:
-            verdict = "met" if ratio <= target else "NOT met"
+            # the targets are set for the full corpus: on a smaller one start-up costs weigh more, no verdict
+            verdict = ("met" if ratio <= target else "NOT met") if args.size == "full" else "judged at --size full only"
             print(f"  {name:26} {ratio:6.2f}  ({kind}<= {target:g}: {verdict})")
         print("\nscaling (time per file relative to 1x; peak memory of a serial run relative to 1x):")
         base = base_mem = None
