@@ -24,6 +24,56 @@ def folder(cache_dir: Path) -> Path:
     return cache_dir / f"v{__version__}-{CACHE_FORMAT}"
 
 
+def fingerprint(st: os.stat_result) -> list[int]:
+    """What a stat says of a file or folder: size, mtime, ctime, inode (compared whole)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def settled(st: os.stat_result, started: int) -> bool:
+    """Was the last change ``st`` shows at least ``RACY_NS`` before ``started``? Only then does the same stat later
+    prove the same contents (mtime granularity: git's "racily clean" files)."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) < started - RACY_NS
+
+
+class StatTrace:
+    """The fingerprints of the paths an answer depended on (None: missing), to reuse the answer while they hold.
+
+    ``racy``: some path changed too close to ``started`` for its stat to show a later change; such an answer is
+    not remembered.
+    """
+
+    def __init__(self, started: int) -> None:
+        self.started = started
+        self.stats: dict[str, list[int] | None] = {}
+        self.racy = False
+
+    def note(self, path: str) -> None:
+        if path in self.stats:
+            return
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            self.stats[path] = None
+            return
+        self.stats[path] = fingerprint(st)
+        if not settled(st, self.started):
+            self.racy = True
+
+
+def unchanged(stats: Any) -> bool:
+    """Does every path of a remembered ``StatTrace.stats`` stat as it did (False for anything malformed)?"""
+    if not isinstance(stats, dict):
+        return False
+    for path, seen in stats.items():
+        try:
+            now: list[int] | None = fingerprint(os.stat(path))
+        except (OSError, ValueError):
+            now = None
+        if now != seen:
+            return False
+    return True
+
+
 def memo_path(cache_dir: Path, key: str, suffix: str) -> Path:
     """Where a remembered answer for ``key`` lives (not ``*.json``: those are findings entries)."""
     return folder(cache_dir) / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pathspec
 
+    from rnnlint.cachefiles import StatTrace
+
 SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json")
 # Never descend into these: environments, caches and VCS metadata.
 DEFAULT_EXCLUDES = (
@@ -68,36 +70,7 @@ class _Ignore:
         return self.spec.match_file(rel + "/" if is_dir else rel)
 
 
-class _Trace:
-    """What a walk depended on, by stat: every folder it listed or looked into, every .gitignore it read.
-
-    A folder's mtime and ctime change when an entry is added, removed or renamed in it; a file's when it is
-    written. So while no stat here changes, the same walk finds the same files. A stat taken less than
-    ``racy_ns`` after its change may not show a later one (mtime granularity): such a walk is not remembered.
-    """
-
-    def __init__(self, racy_ns: int) -> None:
-        self.since = time.time_ns() - racy_ns
-        self.stats: dict[str, list[int] | None] = {}
-        self.racy = False
-
-    def note(self, path: str) -> None:
-        if path not in self.stats:
-            self.stats[path] = seen = stat_of(path)
-            if seen is not None and max(seen[1], seen[2]) >= self.since:
-                self.racy = True
-
-
-def stat_of(path: str) -> list[int] | None:
-    """Size, mtime, ctime and inode (None: missing)."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-
-
-def _gitignore(folder: str, trace: _Trace | None = None) -> _Ignore | None:
+def _gitignore(folder: str, trace: StatTrace | None = None) -> _Ignore | None:
     f = os.path.join(folder, ".gitignore")
     if not os.path.isfile(f):
         return None
@@ -135,7 +108,7 @@ def discover_files(
     old = cachefiles.read_json(memo)
     if _still_valid(old, key):
         return [Path(f) for f in old["files"]]
-    trace = _Trace(cachefiles.RACY_NS)
+    trace = cachefiles.StatTrace(time.time_ns())
     files = list(discover(targets, exclude, respect_gitignore, base, trace))
     if not trace.racy:
         with contextlib.suppress(OSError):
@@ -144,16 +117,20 @@ def discover_files(
 
 
 def _still_valid(old: Any, key: str) -> bool:
+    from rnnlint.cachefiles import unchanged
+
     try:
-        if old["key"] != key or not all(isinstance(f, str) for f in old["files"]):
-            return False
-        return all(stat_of(path) == seen for path, seen in old["stats"].items())
-    except (TypeError, KeyError, AttributeError):
+        return old["key"] == key and all(isinstance(f, str) for f in old["files"]) and unchanged(old["stats"])
+    except (TypeError, KeyError):
         return False
 
 
 def discover(
-    targets: list[Path], exclude: list[str], respect_gitignore: bool = True, base: Path | None = None, trace: _Trace | None = None
+    targets: list[Path],
+    exclude: list[str],
+    respect_gitignore: bool = True,
+    base: Path | None = None,
+    trace: StatTrace | None = None,
 ) -> Iterator[Path]:
     """Yield lintable files under ``targets`` in a stable order, each once (``trace`` notes what the walk read)."""
     base = (base or Path.cwd()).resolve()
@@ -176,7 +153,7 @@ def discover(
         yield from _walk(os.fspath(target), excluded, ignores, respect_gitignore, seen, real, trace)
 
 
-def _parent_gitignores(folder: Path, trace: _Trace | None) -> list[_Ignore]:
+def _parent_gitignores(folder: Path, trace: StatTrace | None) -> list[_Ignore]:
     out = []
     for parent in reversed(folder.parents):
         if trace is not None:
@@ -191,7 +168,7 @@ def _parent_gitignores(folder: Path, trace: _Trace | None) -> list[_Ignore]:
 
 
 def _walk(
-    folder: str, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[str], real: str, trace: _Trace | None
+    folder: str, excluded: _Ignore, ignores: list[_Ignore], use_git: bool, seen: set[str], real: str, trace: StatTrace | None
 ) -> Iterator[Path]:
     """``real`` is ``folder`` resolved: an entry that is no symlink resolves to ``real``/name without a syscall."""
     if trace is not None:

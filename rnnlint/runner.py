@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rnnlint import __version__
-from rnnlint.cachefiles import CACHE_FORMAT, RACY_NS, build_id, read_json, write_json
+from rnnlint import cachefiles
+from rnnlint.cachefiles import build_id, read_json, write_json
 from rnnlint.config import RunSettings, real_path
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.engine import Linter, Result, collector_paused
@@ -227,10 +227,10 @@ class _Cache:
     """
 
     def __init__(self, folder: Path, settings: RunSettings, roots: list[Path] | None = None) -> None:
-        self.folder = folder / f"v{__version__}-{CACHE_FORMAT}"
+        self.folder = cachefiles.folder(folder)
         # issue 7: cached findings name paths relative to the working directory, so it is part of the key; without it a
         # run from another folder reported stale paths and --fix edited whatever file they named there.
-        salt = f"{__version__}:{build_id()}:{os.getcwd()}:{settings.cache_salt()}"
+        salt = f"{self.folder.name}:{build_id()}:{os.getcwd()}:{settings.cache_salt()}"  # version and format too
         self.salt = hashlib.sha256(salt.encode()).hexdigest()
         where = json.dumps([self.salt, [str(r.resolve()) for r in roots or []]])
         self.index_path = self.folder / f"{hashlib.sha256(where.encode()).hexdigest()}.index"  # not *.json: no entry
@@ -244,7 +244,7 @@ class _Cache:
 
     def _load_index(self) -> None:
         data = read_json(self.index_path)  # missing or corrupt: every file is read and hashed, as without an index
-        if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and data.get("salt") == self.salt:
+        if isinstance(data, dict) and data.get("format") == cachefiles.CACHE_FORMAT and data.get("salt") == self.salt:
             self.old = data
 
     def _old_files(self) -> dict[str, Any]:
@@ -259,7 +259,7 @@ class _Cache:
             return None
         if not stat.S_ISREG(st.st_mode):
             return None  # issue 7: a FIFO must not block the run
-        seen = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        seen = cachefiles.fingerprint(st)
         old = self._old_files().get(path)
         if isinstance(old, list) and len(old) == 2 and old[0] == seen and isinstance(old[1], str):
             digest: str | None = old[1]
@@ -268,8 +268,7 @@ class _Cache:
                 digest = hashlib.sha256(read_regular(path)).hexdigest()
             except OSError:
                 return None
-        trusted = max(st.st_mtime_ns, st.st_ctime_ns) < self.started - RACY_NS
-        self.stats[path] = [seen if trusted else None, digest]
+        self.stats[path] = [seen if cachefiles.settled(st, self.started) else None, digest]
         return digest
 
     def groups(self, files: list[Path], roots: list[Path]) -> list[Group]:
@@ -281,47 +280,33 @@ class _Cache:
         if isinstance(old, dict) and self._same_tree(old, digests):
             return [Group([index[k] for k in keys], {}, {k: digests[k] for k in keys}) for keys in old["members"]]
         groups = list(_groups(files, roots))
-        dirs = self._dirs(sorted(CONSULTED))  # stats taken after the lookups: a change during them reads as racy
+        dirs = cachefiles.StatTrace(self.started)
+        for listed in sorted(CONSULTED):
+            dirs.note(listed)  # stats taken after the lookups: a change during them reads as racy
         seen = {k: v for g in groups for k, v in g.digest_map().items()}  # the bytes the grouping was made from
-        self.grouping = {"members": [list(g.data) for g in groups], "digests": seen, "dirs": dirs}
+        if not dirs.racy:  # a folder changed too recently to trust: the next run groups again
+            self.grouping = {"members": [list(g.data) for g in groups], "digests": seen, "dirs": dirs.stats}
         return groups
 
     def _same_tree(self, old: dict[str, Any], digests: dict[str, str]) -> bool:
         try:
-            if old["digests"] != digests or not isinstance(old["dirs"], dict):
+            if old["digests"] != digests:
                 return False
             members = old["members"]
             if not all(isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys) for keys in members):
                 return False
             if sorted(k for keys in members for k in keys) != sorted(digests):
                 return False
-            if self._dirs(list(old["dirs"])) != old["dirs"]:
+            if not cachefiles.unchanged(old["dirs"]):
                 return False
         except (KeyError, TypeError):
             return False
         self.grouping = old
         return True
 
-    def _dirs(self, folders: list[str]) -> dict[str, Any]:
-        """Each folder's stat (None: missing); a folder changed too recently to trust makes the grouping unusable."""
-        out: dict[str, Any] = {}
-        for folder in folders:
-            try:
-                st = os.stat(folder)
-            except (OSError, ValueError):
-                out[folder] = None
-                continue
-            if max(st.st_mtime_ns, st.st_ctime_ns) >= self.started - RACY_NS:
-                out[folder] = "racy"  # never equal to a later stat: the next run groups again
-            else:
-                out[folder] = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        return out
-
     def save(self) -> None:
         """Write the index when it says something new (stats, digests, grouping); never fails the run."""
-        if "racy" in (self.grouping or {}).get("dirs", {}).values():
-            self.grouping = None
-        data = {"format": CACHE_FORMAT, "salt": self.salt, "files": self.stats, "groups": self.grouping}
+        data = {"format": cachefiles.CACHE_FORMAT, "salt": self.salt, "files": self.stats, "groups": self.grouping}
         if data == self.old:
             return
         with contextlib.suppress(OSError):
@@ -341,7 +326,7 @@ class _Cache:
         if entry is None:
             entry = read_json(self.folder / f"{key}.json")
         try:
-            if entry.get("salt") != self.salt or entry.get("format") != CACHE_FORMAT:
+            if entry.get("salt") != self.salt or entry.get("format") != cachefiles.CACHE_FORMAT:
                 return None
             if any((self.digest(dep) or "missing") != digest for dep, digest in entry["deps"].items()):
                 return None
@@ -353,7 +338,7 @@ class _Cache:
 
     def put(self, group: Group, result: Result, deps: dict[str, str]) -> None:
         key = self._key(group)
-        entry = {"format": CACHE_FORMAT, "salt": self.salt, "deps": deps, "result": _encode(result)}
+        entry = {"format": cachefiles.CACHE_FORMAT, "salt": self.salt, "deps": deps, "result": _encode(result)}
         self.used[key] = entry
         with contextlib.suppress(OSError):  # a read-only tree still lints, just without a cache
             self._write(self.folder / f"{key}.json", entry)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from rnnlint import runner
+from rnnlint import cachefiles, runner
 from rnnlint.discovery import discover
 from rnnlint.runner import lint_files
 from rnnlint.settings import Settings
@@ -35,7 +35,7 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust every stat at once: the files written a moment ago are not racy (as they would be after ~2 s)."""
-    monkeypatch.setattr(runner, "RACY_NS", -(10**12))
+    monkeypatch.setattr(cachefiles, "RACY_NS", -(10**12))
 
 
 class Runs:
@@ -208,7 +208,7 @@ def test_a_corrupt_index_is_ignored(runs: Runs, content: Any) -> None:
 
 
 def test_the_index_is_not_written_when_nothing_changed(runs: Runs, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "RACY_NS", -(10**12))
+    monkeypatch.setattr(cachefiles, "RACY_NS", -(10**12))
     runs()
     index = runs.index()
     before = index.stat().st_mtime_ns, index.stat().st_ino

@@ -86,9 +86,9 @@ def test_an_entry_from_another_version_format_or_settings_is_ignored(
     foreign_dir = tmp_path / "foreign"
     with monkeypatch.context() as m:
         if other == "version":
-            m.setattr(runner, "__version__", "0.0.1-other")
+            m.setattr(cachefiles, "__version__", "0.0.1-other")
         elif other == "format":
-            m.setattr(runner, "CACHE_FORMAT", runner.CACHE_FORMAT + 1)
+            m.setattr(cachefiles, "CACHE_FORMAT", cachefiles.CACHE_FORMAT + 1)
         written = lint_files(files, Settings(**({"hidden-size": [64, 2048]} if other == "settings" else {})), [root], cache_dir=foreign_dir)
     foreign = json.loads(_entry(foreign_dir).read_text())
     if other == "version":
@@ -312,7 +312,7 @@ RESULT = st.fixed_dictionaries({}, optional={"files": JSON, "sources": JSON, "di
 
 
 @settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(result=RESULT, deps=st.dictionaries(st.text(max_size=5), JSON, max_size=2) | JSON, fmt=st.just(runner.CACHE_FORMAT) | JSON)
+@given(result=RESULT, deps=st.dictionaries(st.text(max_size=5), JSON, max_size=2) | JSON, fmt=st.just(cachefiles.CACHE_FORMAT) | JSON)
 def test_an_entry_with_the_right_salt_and_any_shape_never_raises(tmp_path_factory: pytest.TempPathFactory, result: Any, deps: Any, fmt: Any) -> None:
     folder = tmp_path_factory.getbasetemp() / "fuzzed-cache"
     cache = runner._Cache(folder, RunSettings.of(Settings()))
