@@ -163,20 +163,16 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
 
 def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
     """Files under a nested config's folder that its own ``exclude`` patterns do not match."""
+    from rnnlint.discovery import excluded_by
+
     patterns = [*settings.exclude, *settings.extend_exclude]
     if not patterns:
         return files
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    ignore = excluded_by(patterns, folder)
     kept = []
     for f in files:
         resolved = f.resolve()
-        try:
-            rel = resolved.relative_to(folder).as_posix()
-        except ValueError:
-            rel = None
-        if resolved in explicit or rel is None or not spec.match_file(rel):
+        if resolved in explicit or not ignore.matches(str(resolved), is_dir=False):
             kept.append(f)
     return kept
 

@@ -223,7 +223,8 @@ class ConfigFinder:
         if key not in self._relative:
             if config not in self._roots:
                 self._roots[config] = os.path.dirname(os.path.realpath(config))
-            self._relative[key] = _relative(path, real_path(path, self._real_dirs), self._roots[config])
+            rel = relative_inside(real_path(path, self._real_dirs), self._roots[config])
+            self._relative[key] = path if rel is None else rel
         return self._relative[key]
 
     def _folder(self, name: str) -> str:
@@ -263,19 +264,17 @@ def enabled_here(settings: Selects, config: Path | None, code: str, path: str, f
     if finder is not None:
         rel = finder.relative(path, config)
     else:
-        rel = _relative(path, os.path.realpath(path), os.path.dirname(os.path.realpath(config)))
+        inside = relative_inside(os.path.realpath(path), os.path.dirname(os.path.realpath(config)))
+        rel = path if inside is None else inside
     return settings.enabled(code, rel) and settings.enabled(code, path)
 
 
-def _relative(path: str, real: str, root: str) -> str:
-    """``real`` (``path`` resolved) relative to ``root`` (the config's resolved folder), POSIX style; ``path`` when
-    outside it."""
-    prefix = root if root.endswith(os.sep) else root + os.sep
+def relative_inside(real: str, root: str) -> str | None:
+    """``real`` relative to the folder ``root`` (both resolved), POSIX style; "." for ``root``, None outside it."""
     if real == root:
         return "."
-    if not real.startswith(prefix):
-        return path
-    return PurePath(real[len(prefix) :]).as_posix()
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return PurePath(real[len(prefix) :]).as_posix() if real.startswith(prefix) else None
 
 
 def _read_table(path: Path) -> dict[str, Any]:

@@ -8,8 +8,10 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
+
+from rnnlint.config import relative_inside
 
 if TYPE_CHECKING:
     import pathspec
@@ -56,17 +58,11 @@ class _Ignore:
         """Does a pattern match ``path`` (resolved), taken relative to ``root``?"""
         if self.spec is None:
             return False
-        prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
-        if path.startswith(prefix):
-            rel = path[len(prefix) :]
-        elif path == self.root:
-            rel = "."
-        elif self.anchored_only:
-            return False
-        else:
-            rel = path.lstrip(os.sep)  # outside the config's folder: unanchored patterns still apply
-        if os.sep != "/":
-            rel = rel.replace(os.sep, "/")
+        rel = relative_inside(path, self.root)
+        if rel is None:
+            if self.anchored_only:
+                return False
+            rel = PurePath(path.lstrip(os.sep)).as_posix()  # outside the config's folder: unanchored patterns still apply
         return self.spec.match_file(rel + "/" if is_dir else rel)
 
 
@@ -82,6 +78,11 @@ def _gitignore(folder: str, trace: StatTrace | None = None) -> _Ignore | None:
     except OSError:
         return None
     return _Ignore(folder, _spec(lines))
+
+
+def excluded_by(patterns: list[str], folder: Path) -> _Ignore:
+    """``exclude``-style patterns anchored at ``folder`` (resolved): they match nothing outside it."""
+    return _Ignore(str(folder), _spec(patterns))
 
 
 def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
