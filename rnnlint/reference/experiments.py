@@ -228,7 +228,7 @@ def experiments(mode: str) -> list[Experiment]:
             "train": {"epochs": pick(m, 12, 40, 40)},
         },
     )
-    ctc = {"data": {"task": "ctc"}, "model": {"embedding_dim": None}, "train": {"epochs": pick(m, 6, 20, 25)}}
+    ctc = {"data": {"task": "ctc"}, "model": {"embedding_dim": None}, "train": {"epochs": pick(m, 6, 20, 40)}}
     return [
         Experiment(
             "RNN101",
