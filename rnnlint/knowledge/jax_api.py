@@ -57,7 +57,15 @@ ROWS: list[Row] = [
         {},
         {"stack": "layers"},
     ),
-    ("embedding", "embedding", "jax", names(_HAIKU, "Embed"), "vocab_size=None, embed_dim=None", {"embed_dim": "embedding_dim"}, {}),
+    (
+        "embedding",
+        "embedding",
+        "jax",
+        names(_HAIKU, "Embed"),
+        "vocab_size=None, embed_dim=None",
+        {"embed_dim": "embedding_dim"},
+        {},
+    ),
     ("linear", "dense", "jax", names(_HAIKU, "Linear"), "output_size", {"output_size": "out_features"}, {}),
     ("dropout", "dropout", "jax", ("haiku.dropout",), "rng, rate, x", {}, {}),
     # --- embeddings, dropout, dense -----------------------------------------------------------
