@@ -28,9 +28,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference.loop import Hooks, Plan, _batch, batch_order, make_plan, run, set_threads
 from rnnlint.reference.tasks import recall
+from rnnlint.settings.recipe import TrainingConfig
 
 SIZES = {"tiny": (256, 1), "full": (2048, 4)}  # training examples, epochs
 

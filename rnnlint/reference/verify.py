@@ -33,11 +33,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference import curves, fixcheck, stats
 from rnnlint.reference.experiments import MODES, SEEDS, Experiment, _merge, base_recipe, budget, experiments
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, run, set_threads
 from rnnlint.reference.tasks import TASKS
+from rnnlint.settings.recipe import TrainingConfig
 
 DEVICES = ("auto", "cpu", "cuda")
 RUN_KEYS = (
