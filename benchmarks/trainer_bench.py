@@ -32,7 +32,7 @@ from rnnlint.reference.loop import Hooks, Plan, _batch, batch_order, make_plan, 
 from rnnlint.reference.tasks import recall
 from rnnlint.settings.recipe import TrainingConfig
 
-SIZES = {"tiny": (256, 1), "full": (2048, 4)}  # training examples, epochs
+SIZES = {"tiny": (256, 1), "small": (1024, 2), "full": (2048, 4)}  # training examples, epochs
 
 
 def plan_for(size: str) -> Plan:
