@@ -143,6 +143,9 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
     if config_path is not None:
         raw = load_config(config_path)
         source = str(config_path)
+        _check_selectors(raw, source)
+    flags = {"select": args.select, "ignore": args.ignore, "extend-select": args.extend_select}
+    _check_selectors({k: v for k, v in flags.items() if v is not None}, "the command line", "--")
     for key, value in (
         ("select", args.select),
         ("ignore", args.ignore),
@@ -159,6 +162,23 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
     if args.no_respect_gitignore:
         raw["respect-gitignore"] = False
     return resolve_settings(raw, source, cache_dir)
+
+
+def _check_selectors(table: dict[str, Any], source: str, flag: str = "") -> None:
+    """ConfigError naming ``source`` and the key for a selector that matches no rule (a typo would select nothing)."""
+    lists = [(k, table.get(k)) for k in ("select", "ignore", "extend-select")]
+    pfi = table.get("per-file-ignores")
+    if isinstance(pfi, dict):
+        lists += [(f"per-file-ignores.{glob}", codes) for glob, codes in pfi.items()]
+    wanted = [(k, c) for k, codes in lists if isinstance(codes, list) for c in codes if isinstance(c, str) and c != "ALL"]
+    if not wanted:
+        return  # the usual case: no catalogue read
+    from rnnlint.checks.selectors import unknown_selector
+    from rnnlint.settings.selection import ConfigError
+
+    problems = [f"  {flag}{key}: {why}" for key, code in wanted if (why := unknown_selector(code)) is not None]
+    if problems:
+        raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(problems))
 
 
 def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
@@ -389,6 +409,8 @@ def _config(args: argparse.Namespace) -> int:
         else:
             config_path = None if args.isolated else find_config(args.path)
         raw = load_config(config_path, chain) if config_path is not None else {}
+        if config_path is not None:
+            _check_selectors(raw, str(config_path))
         settings = make_settings(raw, str(config_path) if config_path else "defaults")
     except ConfigError as exc:
         sys.stderr.write(f"rnnlint: {exc}\n")

@@ -40,7 +40,11 @@ def lint_text(path: str, text: str) -> list[Diagnostic]:
     file = Path(path)
     settings = Settings()
     root = file.parent
-    config = find_config(file)
+    try:
+        config = find_config(file)
+    except ConfigError as exc:  # a broken pyproject.toml: the editor still gets findings, the log says why
+        log.warning("rnnlint: %s; using the default settings", exc)
+        config = None
     if config is not None:
         try:
             settings = make_settings(load_config(config), str(config))
