@@ -33,12 +33,49 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+class _TopParser(_Parser):
+    """``rnnlint --help``: every registered command, then ``check``'s usage and options, since a bare ``rnnlint``
+    is ``rnnlint check`` (as ``ruff --help`` leads to ``ruff check``)."""
+
+    def format_help(self) -> str:
+        commands = next(a for a in self._actions if isinstance(a, argparse._SubParsersAction))
+        listed = [(c.dest, c.help or "") for c in commands._choices_actions]  # every add_parser(..., help=...)
+        width = max(len(name) for name, _ in listed) + 2
+        lines = [
+            "usage: rnnlint [check] [OPTIONS] [PATH ...]",
+            "       rnnlint COMMAND [ARGS ...]",
+            "",
+            self.description or "",
+            "",
+            "commands (`rnnlint COMMAND --help` for each):",
+            *(f"  {name.ljust(width)}{text}" for name, text in listed),
+            "",
+            "options:",
+            "  -h, --help  show this help and exit",
+            "  --version   print rnnlint's version and exit",
+            "",
+            "`rnnlint [PATH ...]` is `rnnlint check [PATH ...]`:",
+            "",
+            commands.choices["check"].format_help().rstrip(),
+        ]
+        return "\n".join(lines) + "\n"
+
+
+# Commands with their own parser in another stage, dispatched before this one parses anything (``main``); listed
+# here so that ``rnnlint --help`` shows them. name -> help.
+DELEGATED_COMMANDS: dict[str, str] = {
+    "train": "train a recipe (rnnlint's YAML config schema) with a reference trainer (extra: torch or tensorflow)",
+    "overfit": "only the small-sample overfit check (T2) of a recipe",
+    "verify": "paired experiments, guideline on vs off, and fix checks; writes report.json and report.md",
+}
+
+
 def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rnnlint", description="Lint RNN (LSTM/GRU) training code against RNN training guidelines.")
+    parser = _TopParser(prog="rnnlint", description="Lint RNN (LSTM/GRU) training code against RNN training guidelines.")
     parser.add_argument("--version", action="version", version=f"rnnlint {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -82,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--cache-dir", type=Path, default=Path(".rnnlint_cache"))
     server = sub.add_parser("server", help="run the Language Server (LSP) on stdin/stdout for editors")
     server.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
+    for name, text in DELEGATED_COMMANDS.items():  # parsed by their own stage: here for the help only
+        sub.add_parser(name, help=text, add_help=False).add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
