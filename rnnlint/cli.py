@@ -103,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", type=Path, help="where the cache lives (default: .rnnlint_cache)")
 
     rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--output-format", choices=("table", "json"), default="table")
+    rules.add_argument(
+        "--output-format",
+        choices=("table", "concise", "json"),
+        help="table on a terminal; concise (one line per rule) when piped",
+    )
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="a rule code such as RNN201, or its name")
@@ -354,9 +358,30 @@ def _check(args: argparse.Namespace) -> int:
         return result
 
     jobs = max(1, args.jobs if args.jobs is not None else os.cpu_count() or 1)
+    report_out: Any = None  # stdout, unless stdout carries the fixed source
     try:
         showed_diff = False
-        if args.fix or args.diff or args.unsafe_fixes:
+        if stdin is not None and not files and (args.fix or args.diff or args.unsafe_fixes):
+            # `rnnlint --fix -`: the fixed source goes to stdout (as `ruff check --fix -`), the report to stderr
+            from rnnlint.fix.apply import fix_bytes, unified_diff
+            from rnnlint.fix.command import MAX_ROUNDS
+
+            original = stdin[1]
+            result = lint()
+            for _ in range(MAX_ROUNDS):
+                fixed, applied_now = fix_bytes(stdin_name, stdin[1], result.diagnostics, args.unsafe_fixes)
+                if not applied_now:
+                    break
+                stdin = (stdin_name, fixed)
+                result = lint()
+            if args.diff:
+                text = unified_diff(stdin_name, original, stdin[1])
+                sys.stdout.write(text)
+                return 1 if text else 0
+            sys.stdout.buffer.write(stdin[1])
+            sys.stdout.flush()
+            report_out = sys.stderr
+        elif args.fix or args.diff or args.unsafe_fixes:
             from rnnlint.fix.command import fix_files
 
             result, applied, showed_diff = fix_files(lint, args.unsafe_fixes, args.diff, sys.stderr, sys.stdout)
@@ -371,7 +396,7 @@ def _check(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rnnlint: {exc}\n")
         return 2
     try:
-        _report(args, settings.output_format, result, checked)
+        _report(args, settings.output_format, result, checked, report_out)
     except BrokenPipeError:
         if args.output_file is not None:
             sys.stderr.write(f"rnnlint: cannot write {args.output_file}: broken pipe\n")
@@ -392,8 +417,8 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]]) -> None:
-    """Write the report in ``fmt`` to stdout or ``--output-file``."""
+def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any = None) -> None:
+    """Write the report in ``fmt`` to ``--output-file``, else ``out`` (default: stdout)."""
     from rnnlint.report import formats
 
     if args.output_file is not None:
@@ -401,13 +426,16 @@ def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[
         with open(args.output_file, "w", encoding="utf-8", newline="\n") as handle:
             _write_report(formats, args, fmt, result, checked, handle)
     else:
-        _write_report(formats, args, fmt, result, checked, sys.stdout)
+        _write_report(formats, args, fmt, result, checked, out or sys.stdout)
 
 
 def _write_report(
     formats: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any
 ) -> None:
     diags = result.diagnostics
+    if diags and fmt in ("full", "concise"):  # the summary names the imported modules that findings come from
+        shown = set(checked())
+        result.files = formats.FileCount(result.files, tuple(sorted({d.loc.path for d in diags} - shown)))
     if args.statistics:
         formats.write_statistics(diags, out, as_json_output=fmt in ("json", "json-lines"))
         if fmt not in ("json", "json-lines"):
@@ -469,7 +497,7 @@ def _server() -> int:
     return 0
 
 
-def _rules(fmt: str) -> int:
+def _rules(fmt: str | None) -> int:
     from rnnlint.checks.catalogue import catalogue
     from rnnlint.checks.rules import REGISTRY
 
@@ -490,6 +518,10 @@ def _rules(fmt: str) -> int:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    if fmt == "concise" or (fmt is None and not _is_terminal()):
+        for r in rules:
+            sys.stdout.write(f"{r.code} {r.name} [{r.severity.label}] {r.guideline} fix:{r.fix} {r.summary}\n")
+        return 0
     from rich.console import Console
     from rich.table import Table
 
@@ -509,10 +541,19 @@ def _explain(code: str) -> int:
     if info is None:
         sys.stderr.write(f"rnnlint: unknown rule {code!r}; `rnnlint rules` lists them\n")
         return 2
+    header = f"# {info.code} {info.name}\n\nSeverity: {info.severity.label} - Guideline: {info.guideline} - Fix: {info.fix}\n\n"
+    if not _is_terminal():  # piped or redirected: the Markdown as written, no padding, no wrapped code
+        sys.stdout.write(header + info.body())
+        return 0
     from rich.console import Console
     from rich.markdown import Markdown
 
-    console = Console()
-    header = f"# {info.code} {info.name}\n\nSeverity: {info.severity.label} - Guideline: {info.guideline} - Fix: {info.fix}\n\n"
-    console.print(Markdown(header + info.body()))
+    Console().print(Markdown(header + info.body()))
     return 0
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
