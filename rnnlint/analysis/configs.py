@@ -174,7 +174,9 @@ def _key_pos(root: YMap, *path: str) -> tuple[int, int, int]:
 def _instantiations(w: _Writer, node: YNode, path: list[str]) -> None:
     """Every ``_target_`` / ``class_path`` / tagged mapping becomes ``name = call``; scalars ``name = value``."""
     if not path and isinstance(node, YMap) and _target_of(node):  # a Hydra group file is itself one object
-        w.emit(f"obj = {w.value(node)}", (node.line, node.col, node.col + 1))
+        key = next(k for k in ("_target_", "class_path") if k in node.keys)  # at the key that makes the call
+        line, col = node.keys[key]
+        w.emit(f"obj = {w.value(node)}", (line, col, col + len(key)))
         return
     if isinstance(node, YMap) and not node.tag:
         for key, child in node.items.items():
