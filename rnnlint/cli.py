@@ -128,6 +128,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _invalid_recipe(args_list: list[str]) -> bool:
+    """``rnnlint train|overfit RECIPE``: the recipe's problems as the linter reports them (file:line:col, RNN002 /
+    RNN003 with the closest key) on stderr, instead of pydantic's errors; False when there are none to report."""
+    from rnnlint.reference.cli import build_parser as reference_parser
+
+    try:
+        recipe = getattr(reference_parser().parse_known_args(args_list)[0], "config", None)
+    except SystemExit:
+        return False  # usage errors and --help: the reference CLI answers them
+    if not isinstance(recipe, str):
+        return False
+    try:
+        data = Path(recipe).read_bytes()
+    except OSError:
+        return False  # the trainer says it cannot read the file
+    from rnnlint.analysis.configs import recipe_problems
+
+    problems = recipe_problems(data)
+    if not isinstance(problems, list):  # not YAML at all: RNN001, as `rnnlint RECIPE` says
+        sys.stderr.write(f"{recipe}:{problems.line}:{problems.col}: RNN001 [error] {problems.message}\n")
+        return True
+    for p in problems:
+        severity = "error" if p.code == "RNN002" else "info"
+        sys.stderr.write(f"{recipe}:{p.line}:{p.col}: {p.code} [{severity}] {p.message}\n")
+    if problems:
+        sys.stderr.write(f"rnnlint {args_list[0]}: {recipe} is not a valid recipe (`rnnlint {recipe}` lints it)\n")
+    return bool(problems)
+
+
 def _is_config_command(args: list[str]) -> bool:
     """``rnnlint config`` is the command unless a path named ``config`` exists here (then ``--show`` picks the command)."""
     return bool(args) and args[0] == "config" and ("--show" in args or not Path("config").exists())
@@ -138,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in REFERENCE_COMMANDS:
         from rnnlint.reference.cli import main as reference_main
+
+        if _invalid_recipe(args_list):
+            return 2
 
         try:
             return reference_main(args_list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,25 @@ def test_summary_counts_and_names_imported_modules(
         assert "in 1 file checked, 1 imported module analysed (model.py)." in last, last
     assert main(["train.py", "--no-cache", "--isolated", "--output-format", "concise", "--select", "RNN201"]) == 1
     assert "1 file checked." in capsys.readouterr().out  # no finding from model.py: nothing to name
+
+
+@pytest.mark.parametrize("command", ["train", "overfit"])
+def test_an_invalid_recipe_is_reported_as_the_linter_does(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = tmp_path / "bad.yaml"
+    shutil.copy(ROOT / "fixtures" / "configs_own_schema" / "bad.yaml", recipe)
+    extra = ["--output-dir", str(tmp_path / "out")] if command == "train" else []
+    assert main([command, str(recipe), "--framework", "torch", *extra]) == 2
+    err = capsys.readouterr().err
+    assert f"{recipe}:7:3: RNN002 [error] `model.hidden_size` = 'big'" in err
+    assert f"{recipe}:10:3: RNN002" in err and f"{recipe}:19:3: RNN003" in err and "did you mean `weight_decay`" in err
+    assert "pydantic" not in err and "validation error" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_recipe_that_is_not_yaml_is_rnn001(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recipe = tmp_path / "broken.yaml"
+    recipe.write_text("model: [1\n")
+    assert main(["overfit", str(recipe), "--framework", "torch"]) == 2
+    assert f"{recipe}:2:1: RNN001 [error] invalid YAML" in capsys.readouterr().err
