@@ -4,8 +4,10 @@ trainers' block with the exit codes it documents."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,12 +29,26 @@ def _blocks(text: str, lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", text, re.DOTALL)
 
 
-def _run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``command`` through bash as written, with ``rnnlint`` this checkout's console script."""
+def _run(command: str, cwd: Path, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    """``command`` through bash as written, with ``rnnlint`` this checkout's console script; on a timeout the whole
+    process group goes (a trainer must not outlive its test)."""
     shim = f'rnnlint() {{ PYTHONPATH={ROOT} "{sys.executable}" -m rnnlint "$@"; }}\n'
-    return subprocess.run(
-        ["bash", "-c", shim + command], cwd=cwd, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    proc = subprocess.Popen(
+        ["bash", "-c", shim + command],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _project(tmp_path: Path) -> Path:
