@@ -131,12 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _invalid_recipe(args_list: list[str]) -> bool:
     """``rnnlint train|overfit RECIPE``: the recipe's problems as the linter reports them (file:line:col, RNN002 /
     RNN003 with the closest key) on stderr, instead of pydantic's errors; False when there are none to report."""
+    import contextlib
+    import io
+
     from rnnlint.reference.cli import build_parser as reference_parser
 
+    if "-h" in args_list or "--help" in args_list:
+        return False
     try:
-        recipe = getattr(reference_parser().parse_known_args(args_list)[0], "config", None)
+        with contextlib.redirect_stderr(io.StringIO()):  # a usage error is the reference CLI's to print, once
+            recipe = getattr(reference_parser().parse_known_args(args_list)[0], "config", None)
     except SystemExit:
-        return False  # usage errors and --help: the reference CLI answers them
+        return False
     if not isinstance(recipe, str):
         return False
     try:
@@ -144,13 +150,14 @@ def _invalid_recipe(args_list: list[str]) -> bool:
     except OSError:
         return False  # the trainer says it cannot read the file
     from rnnlint.analysis.configs import recipe_problems
+    from rnnlint.checks.catalogue import catalogue
 
     problems = recipe_problems(data)
     if not isinstance(problems, list):  # not YAML at all: RNN001, as `rnnlint RECIPE` says
         sys.stderr.write(f"{recipe}:{problems.line}:{problems.col}: RNN001 [error] {problems.message}\n")
         return True
     for p in problems:
-        severity = "error" if p.code == "RNN002" else "info"
+        severity = catalogue()[p.code].severity.label
         sys.stderr.write(f"{recipe}:{p.line}:{p.col}: {p.code} [{severity}] {p.message}\n")
     if problems:
         sys.stderr.write(f"rnnlint {args_list[0]}: {recipe} is not a valid recipe (`rnnlint {recipe}` lints it)\n")
