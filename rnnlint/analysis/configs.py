@@ -414,6 +414,17 @@ def _validate_own(root: YMap) -> tuple[TrainingConfig | None, list[Problem]]:
         return None, problems
 
 
+def recipe_problems(data: bytes) -> list[Problem] | SourceError:
+    """What keeps ``data`` from being a recipe in rnnlint's schema (RNN002 / RNN003 at their keys), for the
+    reference trainers, which say it as the linter does instead of with pydantic's errors."""
+    doc = load(data)
+    if isinstance(doc, SourceError):
+        return doc
+    if not isinstance(doc.root, YMap):
+        return [Problem("RNN002", "a recipe is a mapping of sections (model, loss, optim, schedule, train, data)", 1, 1, 2)]
+    return _validate_own(doc.root)[1]
+
+
 def _known_keys(model: type[BaseModel], path: list[str]) -> list[str]:
     for key in path:
         info = model.model_fields.get(key)
@@ -601,14 +612,3 @@ def _composition_roots(path: str | None) -> list[YMap]:
             if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:
                 roots.append(doc.root)
     return roots
-
-
-def recipe_problems(data: bytes) -> list[Problem] | SourceError:
-    """What keeps ``data`` from being a recipe in rnnlint's schema (RNN002 / RNN003 at their keys), for the
-    reference trainers, which say it as the linter does instead of with pydantic's errors."""
-    doc = load(data)
-    if isinstance(doc, SourceError):
-        return doc
-    if not isinstance(doc.root, YMap):
-        return [Problem("RNN002", "a recipe is a mapping of sections (model, loss, optim, schedule, train, data)", 1, 1, 2)]
-    return _validate_own(doc.root)[1]
