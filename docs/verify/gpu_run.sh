@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The torch `rnnlint verify` matrix on the GPU machine (nvidia-h200), full and then medium mode, with that
 # machine's own python3 (its torch is preinstalled; nothing can be fetched there). pydantic and libcst are not
-# in its image: carry them as wheels in .wheels (docs/verify/README.md says how to download them). Writes at most
+# in its image: carry them as wheels in .whl (pydantic, pydantic_core, annotated-types, typing-inspection, libcst; docs/verify/README.md says how to download them). Writes at most
 # 6 files to $OUT: each mode's report.json and report.md, and a tarball with its plots and per-run curves.
 #
 #   bash docs/verify/gpu_run.sh             # full, then medium (the mode of the committed CPU runs)
@@ -10,8 +10,12 @@
 set -uo pipefail
 OUT=${OUT:-/tmp/verify-out}
 mkdir -p "$OUT"
-python3 -c "import pydantic, libcst" 2>/dev/null || python3 -m pip install -q --no-index --find-links .wheels pydantic libcst
-export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
+WHEELS=${WHEELS:-.whl}
+if ! python3 -c "import pydantic, libcst" 2>/dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site "$WHEELS"/*.whl || exit 2
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 for mode in "${@:-full medium}"; do
   for m in $mode; do
