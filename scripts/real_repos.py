@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import collections
+import contextlib
 import json
 import os
 import signal
@@ -29,9 +30,13 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "benchmarks" / "real_repos.toml"
@@ -250,10 +255,8 @@ def measure(root: Path, jobs: int, timeout: float) -> dict[str, Any]:
     files = readable_files(root)
     lines = 0
     for f in files:
-        try:
+        with contextlib.suppress(OSError):
             lines += f.read_bytes().count(b"\n")
-        except OSError:
-            pass
     common = ["--output-format", "json", "--exit-zero", "--jobs", str(jobs), "."]
     cold = run_rnnlint(root, ["--no-cache", *common], timeout)
     with tempfile.TemporaryDirectory() as cache:

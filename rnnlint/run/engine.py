@@ -24,11 +24,22 @@ if TYPE_CHECKING:
 # The analysis modules (parser, resolver, fact builder, rules) are imported where a file is
 # analysed: a run served from the cache never needs them, and they are most of the start-up.
 
-UNIT_TIME_LIMIT = 60.0  # seconds for one training unit; past it the unit is reported as RNN001 and skipped
+UNIT_TIME_LIMIT = 60.0  # seconds for one training unit; past it its files are analysed one by one
+FILE_TIME_LIMIT = 20.0  # seconds for one file analysed alone; past it the file is skipped (never RNN001)
 
 
 class TimeLimitExceeded(Exception):
     pass
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, TimeLimitExceeded):
+        return "time limit reached"
+    if isinstance(exc, RecursionError):
+        return "nesting limit reached"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    return f"internal error: {exc.__class__.__name__}: {exc}"
 
 
 @contextmanager
@@ -77,6 +88,8 @@ class Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     sources: dict[str, str] = field(default_factory=dict)
+    # rnnlint's own limits and failures (a unit it could not analyse whole): said on stderr, never a finding
+    notices: list[str] = field(default_factory=list)
 
 
 def display_path(path: Path) -> str:
@@ -127,9 +140,6 @@ class Linter:
             return self._run(files, stdin)
 
     def _run(self, files: list[Path], stdin: tuple[str, bytes] | None) -> Result:
-        from rnnlint.analysis.pyfacts import build_unit_facts
-        from rnnlint.analysis.resolve import Resolver
-        from rnnlint.checks.rules import run_checks
         from rnnlint.run.units import build_units
 
         modules: dict[str, ModuleInfo] = {}
@@ -154,20 +164,46 @@ class Linter:
             elif info is not None:
                 modules[info.path] = info
         context = self._importers(modules) if self.context_importers else {}
+        shown_only = {m.display for m in context.values()}
         for unit in build_units({**modules, **context}, self._load, self.finder):
-            try:
-                with time_limit(UNIT_TIME_LIMIT):
-                    resolver = Resolver(unit.modules, self.finder)
-                    facts = build_unit_facts(unit.modules, unit.entry.display, resolver)
-                    found = run_checks(facts, self.settings)
-            except (TimeLimitExceeded, RecursionError) as exc:
-                why = f"took longer than {UNIT_TIME_LIMIT:g} s" if isinstance(exc, TimeLimitExceeded) else "nested too deeply"
-                self._syntax(unit.entry.display, SourceError(f"analysis of this training unit {why} and was stopped"))
-                continue
-            shown_only = {m.display for m in context.values()}
+            found = self._analyse(unit.modules, unit.entry.display, UNIT_TIME_LIMIT)
+            if isinstance(found, BaseException):
+                # rnnlint's own limit or bug, not the user's error: say so, then judge each linted file of the unit on
+                # its own (values no longer flow between them, so some findings may be missed, none invented)
+                self.result.notices.append(
+                    f"{unit.entry.display}: this training unit ({len(unit.modules)} modules) could not be analysed whole "
+                    f"({_why(found)}); its files were analysed one by one"
+                )
+                found = []
+                for mod in unit.modules:
+                    if mod.path not in modules or (mod is not unit.entry and mod.display in shown_only):
+                        continue
+                    alone = self._analyse([mod], mod.display, FILE_TIME_LIMIT)
+                    if isinstance(alone, BaseException):
+                        self.result.notices.append(f"{mod.display}: could not be analysed ({_why(alone)}); skipped")
+                        continue
+                    found.extend(d for d in alone if d.loc.path == mod.display)
             self.result.diagnostics.extend(d for d in found if d.loc.path not in shown_only)
         self._finish()
         return self.result
+
+    def _analyse(self, mods: list[ModuleInfo], entry: str, seconds: float) -> list[Diagnostic] | BaseException:
+        """The findings of one unit, or the internal failure that stopped its analysis (a limit, a bug)."""
+        from rnnlint.analysis.pyfacts import build_unit_facts
+        from rnnlint.analysis.resolve import Resolver
+        from rnnlint.checks.rules import run_checks
+
+        try:
+            with time_limit(seconds):
+                resolver = Resolver(mods, self.finder)
+                facts = build_unit_facts(mods, entry, resolver)
+                return run_checks(facts, self.settings)
+        except (TimeLimitExceeded, RecursionError, MemoryError) as exc:
+            return exc
+        except Exception as exc:  # an internal bug must not cost the user the rest of the run
+            if os.environ.get("RNNLINT_DEBUG"):
+                raise
+            return exc
 
     def _importers(self, modules: dict[str, ModuleInfo]) -> dict[str, ModuleInfo]:
         """Scripts next to a linted module that import it: they supply its training context.

@@ -106,7 +106,21 @@ def _lint_files(
     if cache:
         cache.save_pack()
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    say_notices(result.notices)
     return result
+
+
+_SAID: set[str] = set()  # a fix loop lints again: each notice is said once per process
+
+
+def say_notices(notices: list[str]) -> None:
+    """rnnlint's own limits, on stderr (never findings: RNN001 is only for files that do not parse)."""
+    import sys
+
+    for notice in notices:
+        if notice not in _SAID:
+            _SAID.add(notice)
+            sys.stderr.write(f"rnnlint: note: {notice}\n")
 
 
 def _analysed(
@@ -154,6 +168,7 @@ def _merge(into: Result, part: Result) -> None:
     into.diagnostics.extend(part.diagnostics)
     into.files += part.files
     into.sources.update(part.sources)
+    into.notices.extend(n for n in part.notices if n not in into.notices)
 
 
 def _balance(groups: list[Group], jobs: int) -> list[list[Group]]:
@@ -385,6 +400,7 @@ def _encode(result: Result) -> dict[str, Any]:
     shown = {d.loc.path for d in result.diagnostics}
     return {
         "files": result.files,
+        "notices": list(result.notices),
         "sources": {k: v for k, v in result.sources.items() if k in shown},
         "diagnostics": [
             {
@@ -428,4 +444,4 @@ def _decode(data: dict[str, Any]) -> Result:
                 tuple(d["notes"]),
             )
         )
-    return Result(diags, int(data["files"]), dict(data["sources"]))
+    return Result(diags, int(data["files"]), dict(data["sources"]), [str(n) for n in data.get("notices", [])])
