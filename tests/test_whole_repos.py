@@ -135,3 +135,55 @@ def test_a_small_local_package_still_joins_the_unit(tmp_path: Path) -> None:
     )
     found = [d for d in _run(tmp_path, ["train.py"]).diagnostics if d.code == "RNN104"]
     assert found and "proj/config.py" in found[0].message
+
+
+# -- only training configs are configs -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("keys.yaml", "if: torch\n"),  # a key that is a Python keyword once became Python syntax
+        ("more_keys.yaml", "with: torch\nclass: LSTM\nNone: 1\n__debug__: 2\nlambda: x\n"),
+        (".github/workflows/ci.yml", "on: [push]\njobs:\n  test:\n    if: github.event_name == 'push'\n    steps:\n      - run: pytest\n"),
+        ("environment.yml", "name: lstm\nchannels: [pytorch]\ndependencies:\n  - pytorch\n  - pip:\n    - torch\n"),
+        (".pre-commit-config.yaml", "repos:\n  - repo: https://github.com/psf/black\n    rev: 22.3.0\n"),
+        ("deploy.yaml", "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Service\n"),  # several documents
+        ("docs/conf.yaml", "model: {_target_: torch.nn.LSTM, hidden_size: 4096}\n"),
+        ("data/train.json", '{"text": "a", "label": 1}\n{"text": "b", "label": 0}\n{"text": "c", "label": 1}\n'),
+        ("plain.yaml", "max_grad_norm: 5.0\nbatch_size: 32\nlr: 0.1\n"),  # values a script may load: not a recipe
+    ],
+)
+def test_files_that_are_not_training_configs_are_skipped_silently(tmp_path: Path, name: str, text: str) -> None:
+    _write(tmp_path, {name: text})
+    result = _run(tmp_path, [name])
+    assert result.diagnostics == [] and result.notices == []
+
+
+def test_keyword_keys_beside_a_real_config_do_not_break_it(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"conf.yaml": "if: 1\nwith: torch\nmodel:\n  _target_: torch.nn.LSTM\n  input_size: 8\n  hidden_size: 4096\n  if: 2\n"},
+    )
+    found = _run(tmp_path, ["conf.yaml"]).diagnostics
+    assert "RNN001" not in {d.code for d in found}
+    assert [(d.code, d.loc.line) for d in found if d.code == "RNN104"] == [("RNN104", 3)]  # at `model:`, the object
+
+
+def test_a_recipe_format_needs_two_of_its_own_keys(tmp_path: Path) -> None:
+    """`max_grad_norm` alone made a Conformer recipe an OpenNMT LSTM encoder trained with SGD."""
+    conformer = (
+        "max_grad_norm: 1.0\n"
+        "model:\n  _target_: nemo.collections.asr.models.EncDecCTCModel\n"
+        "optim:\n  _target_: torch.optim.AdamW\n  lr: 0.001\n"
+    )
+    opennmt = "encoder_type: rnn\nrnn_size: 2048\nsave_model: run/model\noptim: adam\nlearning_rate: 0.001\n"
+    _write(tmp_path, {"conformer.yaml": conformer, "nmt.yaml": opennmt})
+    found = _run(tmp_path, ["conformer.yaml", "nmt.yaml"]).diagnostics
+    assert not any(d.loc.path.endswith("conformer.yaml") and d.code in ("RNN102", "RNN104", "RNN207") for d in found)
+    assert any(d.loc.path.endswith("nmt.yaml") and d.code == "RNN104" for d in found)
+
+
+def test_a_yaml_parse_error_points_at_its_line_and_column(tmp_path: Path) -> None:
+    _write(tmp_path, {"conf.yaml": "model:\n  cell: lstm\n  hidden_size: [128, 256\noptim:\n  name: adam\n"})
+    found = [d for d in _run(tmp_path, ["conf.yaml"]).diagnostics if d.code == "RNN001"]
+    assert len(found) == 1 and found[0].message.startswith("invalid YAML")
+    assert (found[0].loc.line, found[0].loc.col) == (4, 6)  # where PyYAML found the flow sequence unclosed

@@ -292,13 +292,14 @@ def expr_text(node: ast.AST) -> str:
     return ast.unparse(node)
 
 
-def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError:
-    """Decode, parse and index a module (or a notebook's code cells); never raises on bad input."""
+def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError | None:
+    """Decode, parse and index a module (or a notebook's code cells, or a training config); never raises on bad input.
+    None: a YAML/JSON file that is no training config."""
     cells = None
     config: Translation | None = None
     if path.endswith(CONFIG_SUFFIXES):
         translated = translate(data, path)
-        if isinstance(translated, SourceError):
+        if translated is None or isinstance(translated, SourceError):
             return translated
         config = translated
         text: str | SourceError = translated.source
@@ -316,6 +317,8 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
         tree = ast.parse(text, filename=display)
     except SyntaxError as exc:
         line = exc.lineno or 1
+        if config is not None:  # the config parsed; the Python written for it did not: rnnlint's bug, not the user's
+            return SourceError(f"the config could not be translated ({exc.msg}, generated line {line})", internal=True)
         if cells and 0 < line <= len(cells):
             cell, line = cells[line - 1]
             return SourceError(f"SyntaxError in cell {cell}: {exc.msg}", line, (exc.offset or 0) or 1, cell)

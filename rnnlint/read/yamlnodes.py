@@ -74,7 +74,7 @@ def load(data: bytes) -> YamlDoc | SourceError:
     except UnicodeDecodeError as exc:
         return SourceError(f"cannot decode as UTF-8: {exc.reason}")
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = next((n for n in yaml.compose_all(text, Loader=_Loader) if n is not None), None)  # first document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -266,6 +266,9 @@ class Linter:
         return False
 
     def _syntax(self, display: str, err: SourceError) -> None:
+        if err.internal:
+            self.result.notices.append(f"{display}: could not be analysed ({err.message}); skipped")
+            return
         if err.cell is not None:
             loc = Loc(display, err.line, err.col, err.line, err.col, err.cell, err.line, err.line)
         else:
