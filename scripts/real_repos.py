@@ -191,11 +191,12 @@ def run_rnnlint(root: Path, args: list[str], timeout: float) -> dict[str, Any]:
 
 
 def _ipython_transform() -> Any:
+    """IPython's own reading of a cell (input transformations, and automagic on one-line cells as run_cell does)."""
     try:
-        from IPython.core.inputtransformer2 import TransformerManager
+        from IPython.core.interactiveshell import InteractiveShell
     except ImportError:
         return None
-    return TransformerManager().transform_cell
+    return InteractiveShell.instance().transform_cell
 
 
 def really_parses(path: Path) -> bool | None:
@@ -244,7 +245,7 @@ def really_parses(path: Path) -> bool | None:
             src = cell.get("source", "")
             src = "".join(src) if isinstance(src, list) else src
             try:
-                ast.parse(transform(src))
+                compile(transform(src), "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
             except (SyntaxError, ValueError):
                 return False
         return True

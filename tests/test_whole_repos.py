@@ -187,3 +187,71 @@ def test_a_yaml_parse_error_points_at_its_line_and_column(tmp_path: Path) -> Non
     found = [d for d in _run(tmp_path, ["conf.yaml"]).diagnostics if d.code == "RNN001"]
     assert len(found) == 1 and found[0].message.startswith("invalid YAML")
     assert (found[0].loc.line, found[0].loc.col) == (4, 6)  # where PyYAML found the flow sequence unclosed
+
+
+# -- notebooks as Jupyter runs them ------------------------------------------------------------------------------------------
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps(
+        {"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": []} for c in cells], "nbformat": 4}
+    )
+
+
+IPYTHON_CELLS = [
+    "files = !ls -la\nx, y = !pwd\n",
+    "!pip install torch \\\n    torchaudio \\\n    --quiet\nimport torch\n",
+    "import os\nif not os.path.exists('data'):\n    !wget http://x/data.zip\n    !unzip data.zip\n",
+    "%%writefile train.py\nimport torch\nfor i in range(:\n",
+    "%%bash\nset -e\nif [ -d x ]; then echo yes; fi\n",
+    "pip install speechbrain\n",
+    "%%time\n!nvidia-smi\nfor i in range(3):\n    pass\n",
+    "%matplotlib inline\n%load_ext autoreload\nhelp?\n?len\n",
+    "    x = 1\n    y = x\n",  # IPython removes the first line's indentation
+    "await something()\n",  # autoawait
+]
+
+
+@pytest.mark.parametrize("cell", IPYTHON_CELLS)
+def test_ipython_syntax_is_not_a_syntax_error(tmp_path: Path, cell: str) -> None:
+    _write(tmp_path, {"nb.ipynb": _notebook(cell, "import torch\nrnn = torch.nn.LSTM(8, 4096)\n")})
+    found = _run(tmp_path, ["nb.ipynb"]).diagnostics
+    assert [d.message for d in found if d.code == "RNN001"] == []
+    assert any(d.code == "RNN104" for d in found)
+
+
+@pytest.mark.parametrize("cell", IPYTHON_CELLS)
+def test_cells_read_as_ipython_reads_them(cell: str) -> None:
+    """IPython's input transformations are the reference: a cell is Python after them exactly when it is for rnnlint."""
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from rnnlint.read.notebook import FLAGS, cell_python
+
+    reference = interactiveshell.InteractiveShell.instance().transform_cell(cell)
+    compile(reference, "<cell>", "exec", FLAGS)
+    compile("\n".join(cell_python(cell)) + "\n", "<cell>", "exec", FLAGS)
+    assert len(cell_python(cell)) == len(cell.splitlines())  # line numbers kept
+
+
+def test_a_multi_line_cell_is_no_automagic() -> None:
+    """IPython applies automagic to one-line cells only: `pip install x` in a longer cell is a SyntaxError there too."""
+    from rnnlint.read.notebook import read_notebook
+
+    nb = read_notebook(_notebook("import os\npip install torch\n").encode())
+    assert not isinstance(nb, type(None)) and len(getattr(nb, "errors", [])) == 1
+
+
+def test_every_broken_cell_is_reported_and_the_others_analysed(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "nb.ipynb": _notebook(
+                "import torch\n",
+                "def broken(:\n    pass\n",
+                "rnn = torch.nn.LSTM(8, 4096)\n",
+                "x = (1,\n",
+            )
+        },
+    )
+    found = _run(tmp_path, ["nb.ipynb"]).diagnostics
+    assert sorted((d.loc.cell, d.loc.line) for d in found if d.code == "RNN001") == [(2, 1), (4, 1)]
+    assert any(d.code == "RNN104" and d.loc.cell == 3 for d in found)

@@ -129,6 +129,8 @@ class Linter:
         self.loaded[key] = info
         if isinstance(info, ModuleInfo):
             self.result.sources[shown] = info.config_text if info.config_text is not None else info.source
+            for cell_error in info.cell_errors:
+                self._syntax(shown, cell_error)
             for problem in info.config_problems:
                 loc = Loc(shown, problem.line, problem.col, problem.line, problem.end_col)
                 self.result.diagnostics.append(Diagnostic(problem.code, problem.message, loc))
