@@ -255,3 +255,44 @@ def test_every_broken_cell_is_reported_and_the_others_analysed(tmp_path: Path) -
     found = _run(tmp_path, ["nb.ipynb"]).diagnostics
     assert sorted((d.loc.cell, d.loc.line) for d in found if d.code == "RNN001") == [(2, 1), (4, 1)]
     assert any(d.code == "RNN104" and d.loc.cell == 3 for d in found)
+
+
+# -- library code and tests are what they are -------------------------------------------------------------------------------
+LOOP = "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in data:\n    loss = model(x)\n    loss.backward()\n    opt.step()\n"
+
+
+def test_a_unit_tests_values_are_not_the_librarys(tmp_path: Path) -> None:
+    """speechbrain: a unit test's `hidden_size=5` was reported at the library's nnet/RNN.py."""
+    _write(
+        tmp_path,
+        {
+            "nnet/RNN.py": "import torch\n\nclass LSTM(torch.nn.Module):\n    def __init__(self, hidden_size=256):\n"
+            "        super().__init__()\n        self.rnn = torch.nn.LSTM(8, hidden_size, 2, dropout=0.3)\n",
+            "tests/unittests/test_RNN.py": "import torch\nfrom nnet.RNN import LSTM\nmodel = LSTM(hidden_size=5)\n" + LOOP,
+            "test_small.py": "import torch\nmodel = torch.nn.GRU(2, 3)\n" + LOOP,
+        },
+    )
+    found = _run(tmp_path, ["nnet/RNN.py", "tests/unittests/test_RNN.py", "test_small.py"]).diagnostics
+    assert [(d.code, d.loc.path) for d in found if d.code in ("RNN104", "RNN201", "RNN207")] == []
+
+
+def test_a_project_under_a_folder_named_test_is_still_linted(tmp_path: Path) -> None:
+    root = tmp_path / "test" / "proj"
+    _write(root, {"train.py": "import torch\nmodel = torch.nn.LSTM(8, 4096)\n"})
+    assert any(d.code == "RNN104" for d in _run(root, ["train.py"]).diagnostics)
+
+
+def test_a_librarys_own_trainer_is_not_a_training_script(tmp_path: Path) -> None:
+    files = {f"sb/util/m{i}.py": "import torch\n" for i in range(BIG_PACKAGE_MODULES)}
+    files |= {
+        "sb/__init__.py": "",
+        "sb/util/__init__.py": "",
+        "sb/core.py": "import torch\n\nclass Brain:\n    def fit(self, model, data):\n"
+        + "".join(f"        {line}\n" for line in LOOP.splitlines()),
+        "sb/bin/__init__.py": "",
+        "sb/bin/train.py": "import torch\nmodel = torch.nn.LSTM(8, 4096)\n" + LOOP + "if __name__ == '__main__':\n    pass\n",
+    }
+    _write(tmp_path, files)
+    found = _run(tmp_path, ["sb/core.py", "sb/bin/train.py"]).diagnostics
+    assert not any(d.loc.path.endswith("core.py") for d in found)
+    assert any(d.code == "RNN104" and d.loc.path.endswith("train.py") for d in found)  # a script in it still is one

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Loc, Severity
 from rnnlint.read.source import SourceError, read_regular
-from rnnlint.run.units import ModuleFinder, is_relevant, local_import_names
+from rnnlint.run.units import ModuleFinder, is_relevant, library_module, local_import_names, test_module
 
 if TYPE_CHECKING:
     from rnnlint.analysis.pyindex import ModuleInfo
@@ -160,6 +160,8 @@ class Linter:
                     continue
             if not self._relevant(path, data):
                 continue  # nothing recurrent or training-related can be in it or in what it imports
+            if not from_stdin and not self._training_code(path, data):
+                continue
             info = self._load(path, data, display) if from_stdin else self._load(path)
             if isinstance(info, SourceError):
                 self._syntax(display or display_path(path), info)
@@ -188,6 +190,13 @@ class Linter:
             self.result.diagnostics.extend(d for d in found if d.loc.path not in shown_only)
         self._finish()
         return self.result
+
+    def _training_code(self, path: Path, data: bytes) -> bool:
+        """Not tests, and not a library's own modules (a big package's building blocks and trainers) unless run as a
+        script: neither is a training run, and judging them as one gave findings about test sizes and library defaults."""
+        if test_module(path, self.finder.roots):
+            return False
+        return path.suffix != ".py" or b"__main__" in data or not library_module(os.path.realpath(path))
 
     def _analyse(self, mods: list[ModuleInfo], entry: str, seconds: float) -> list[Diagnostic] | BaseException:
         """The findings of one unit, or the internal failure that stopped its analysis (a limit, a bug)."""
@@ -243,6 +252,8 @@ class Linter:
                     data = read_regular(sibling)  # issue 7: a FIFO must not block the run
                 except OSError:
                     continue
+                if test_module(sibling, self.finder.roots):
+                    continue  # a test's values are the test's, not the module's training context
                 if pattern.search(data) and self.finder.find(sibling.resolve(), here.stem, 0) == info.path:
                     loaded = self._load(sibling)
                     if isinstance(loaded, ModuleInfo):

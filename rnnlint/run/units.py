@@ -170,6 +170,32 @@ def summarised(module: str, importer_folder: str) -> bool:
     return top is not None and _module_count(top) >= BIG_PACKAGE_MODULES
 
 
+def library_module(path: str) -> bool:
+    """Is ``path`` (resolved) a module of a big local package, i.e. a library's code rather than a training script?"""
+    top = _package_top(os.path.dirname(path))
+    return top is not None and _module_count(top) >= BIG_PACKAGE_MODULES
+
+
+_TEST_FOLDERS = frozenset({"tests", "test"})
+
+
+def test_module(path: Path, roots: list[Path]) -> bool:
+    """Test code (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``): its tiny sizes and one-step loops are
+    fixtures for the code under test, not a training run. Folders count from the lint root only (a project may live
+    under a folder named ``test``)."""
+    name = path.name
+    path = Path(os.path.abspath(path))
+    if name.startswith("test_") or name.endswith(("_test.py", "_test.ipynb")) or name == "conftest.py":
+        return True
+    for root in roots:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue
+        return bool(_TEST_FOLDERS & set(rel.parts[:-1]))
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _package_top(folder: str) -> str | None:
     """The outermost folder of the regular package holding ``folder`` (None: not in a package)."""
