@@ -296,3 +296,10 @@ def test_a_librarys_own_trainer_is_not_a_training_script(tmp_path: Path) -> None
     found = _run(tmp_path, ["sb/core.py", "sb/bin/train.py"]).diagnostics
     assert not any(d.loc.path.endswith("core.py") for d in found)
     assert any(d.code == "RNN104" and d.loc.path.endswith("train.py") for d in found)  # a script in it still is one
+
+
+def test_tab_indented_json_is_json(tmp_path: Path) -> None:
+    """A Keras project's config.json indented with tabs: valid JSON, but YAML refuses tabs."""
+    _write(tmp_path, {"config.json": '{\n\t"model": {\n\t\t"_target_": "torch.nn.LSTM",\n\t\t"hidden_size": 4096\n\t}\n}\n'})
+    found = _run(tmp_path, ["config.json"]).diagnostics
+    assert "RNN001" not in {d.code for d in found} and any(d.code == "RNN104" for d in found)

@@ -539,6 +539,10 @@ def translate(data: bytes, path: str | None = None) -> Translation | SourceError
         return None
     if len(data) > MAX_CONFIG_BYTES or (path is not None and path.endswith(".json") and _json_lines(data)):
         return None
+    if path is not None and path.endswith(".json"):
+        # JSON allows tabs between tokens, YAML does not; a valid JSON string holds none (they are escaped), so each
+        # tab is a space in the same column
+        data = data.replace(b"\t", b" ")
     doc = load(data)
     if isinstance(doc, SourceError):
         return doc
