@@ -12,7 +12,8 @@ IPython is installed). Every other RNN001 is a false error.
     python scripts/real_repos.py --repos flax awd-lstm-lm --jobs 2 --json /tmp/after.json
     python scripts/real_repos.py --show-rnn001 fairseq   # list the RNN001 findings and whether the file parses
 
-Peak memory: VmHWM of the rnnlint process (as benchmarks/bench.py) and the largest sampled resident size of its
+cpu s: processor seconds of the cold run and its workers (on a busy shared machine the wall-clock seconds mostly
+measure the other processes). Peak memory: VmHWM of the rnnlint process (as benchmarks/bench.py) and the largest sampled resident size of its
 process tree (pool workers included). The machine is shared: the load average is printed with the table.
 """
 
@@ -144,6 +145,9 @@ def _tree_rss_kib(pid: int) -> int:
 def run_rnnlint(root: Path, args: list[str], timeout: float) -> dict[str, Any]:
     """One measured rnnlint run at ``root``: seconds, exit code, findings, VmHWM and sampled tree peak (KiB)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    import resource
+
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", _MEASURED, *args],
@@ -171,6 +175,8 @@ def run_rnnlint(root: Path, args: list[str], timeout: float) -> dict[str, Any]:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the run and its workers (reaped by it)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     stop.set()
     sampler.join()
     text = err.decode("utf-8", "replace")
@@ -181,6 +187,7 @@ def run_rnnlint(root: Path, args: list[str], timeout: float) -> dict[str, Any]:
         findings = []
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rc": proc.returncode,
         "timed_out": timed_out,
         "findings": findings,
@@ -276,6 +283,7 @@ def measure(root: Path, jobs: int, timeout: float) -> dict[str, Any]:
         "files": len(files),
         "lines": lines,
         "cold_s": cold["seconds"],
+        "cold_cpu_s": cold["cpu_seconds"],
         "warm_s": warm["seconds"],
         "cold_rc": cold["rc"],
         "timed_out": cold["timed_out"] or warm["timed_out"],
@@ -309,7 +317,7 @@ def main() -> int:
     entries = [e for e in manifest() if not args.repos or any(s.lower() in e["name"].lower() for s in args.repos)]
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; --jobs {args.jobs}")
     results: dict[str, Any] = {}
-    header = f"{'repository':44} {'files':>6} {'lines':>8} {'cold s':>7} {'warm s':>7} {'MiB':>6} {'tree':>6} {'RNN001':>6} {'broken':>6}  findings per code"
+    header = f"{'repository':44} {'files':>6} {'lines':>8} {'cold s':>7} {'cpu s':>7} {'warm s':>7} {'MiB':>6} {'tree':>6} {'RNN001':>6} {'broken':>6}  findings per code"
     print(header)
     for entry in entries:
         root = args.corpus / folder_name(entry["name"])
@@ -321,7 +329,7 @@ def main() -> int:
         codes = " ".join(f"{c}:{n}" for c, n in r["codes"].items())
         flag = " TIMEOUT" if r["timed_out"] else (f" rc={r['cold_rc']}" if r["cold_rc"] not in (0, 1) else "")
         print(
-            f"{entry['name']:44} {r['files']:6d} {r['lines']:8d} {r['cold_s']:7.1f} {r['warm_s']:7.1f} "
+            f"{entry['name']:44} {r['files']:6d} {r['lines']:8d} {r['cold_s']:7.1f} {r['cold_cpu_s']:7.1f} {r['warm_s']:7.1f} "
             f"{r['vmhwm_mib']:6.0f} {r['tree_peak_mib']:6.0f} {r['rnn001']:6d} {r['rnn001_really_broken']:6d}  {codes}{flag}",
             flush=True,
         )
@@ -332,7 +340,7 @@ def main() -> int:
             print("    stderr: " + r["stderr"].strip().replace("\n", "\n    stderr: ")[-1500:])
     total = {k: sum(r[k] for r in results.values()) for k in ("files", "lines", "rnn001", "rnn001_really_broken")}
     print(
-        f"{'TOTAL':44} {total['files']:6d} {total['lines']:8d} {'':7} {'':7} {'':6} {'':6} {total['rnn001']:6d} "
+        f"{'TOTAL':44} {total['files']:6d} {total['lines']:8d} {'':7} {'':7} {'':7} {'':6} {'':6} {total['rnn001']:6d} "
         f"{total['rnn001_really_broken']:6d}"
     )
     worst = max(results.values(), key=lambda r: r["cold_s"], default=None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import keyword
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,13 +56,21 @@ class Translation:
 
 
 class _Writer:
-    def __init__(self, doc: YamlDoc, composed: list[YMap] | None = None) -> None:
+    def __init__(self, doc: YamlDoc, path: str | None = None) -> None:
         self.doc = doc
-        self.composed = composed or []  # Hydra: primary configs above a group file, for ${...} lookups
+        self.path = path
+        self._composed: list[YMap] | None = None
         self.lines: list[str] = []
         self.positions: list[tuple[int, int, int]] = []
         self.packages: set[str] = set()
         self.invalid: set[tuple[str, ...]] = set()  # own-schema keys that failed validation: their value is unknown
+
+    @property
+    def composed(self) -> list[YMap]:
+        """Hydra: the primary configs above a group file, for ${...} lookups (read only when a lookup needs them)."""
+        if self._composed is None:
+            self._composed = _composition_roots(self.path)
+        return self._composed
 
     def known(self, value: Any, *path: str) -> str:
         """``repr(value)``, or the unknown name where the config gave an invalid value at ``path``."""
@@ -557,7 +566,7 @@ def translate(data: bytes, path: str | None = None) -> Translation | SourceError
         kind = "instantiation"
     else:
         return None
-    w = _Writer(doc, _composition_roots(path))
+    w = _Writer(doc, path)
     problems = [
         Problem(
             "RNN002", f"duplicate key `{key}` (first at line {first}); the later value silently wins", line, col, col + len(key)
@@ -678,11 +687,32 @@ def _composition_roots(path: str | None) -> list[YMap]:
     roots: list[YMap] = []
     for folder in (here.parent, here.parent.parent):
         for candidate in sorted(folder.glob("*.yaml"))[:10]:
-            try:
-                # issue 7: read_regular, so that a FIFO named *.yaml up here cannot block the run
-                doc = load(read_regular(candidate)) if candidate.stat().st_size < 200_000 else None
-            except OSError:
-                continue
-            if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:
-                roots.append(doc.root)
+            root = _primary_config(str(candidate))
+            if root is not None:
+                roots.append(root)
     return roots
+
+
+_PRIMARY: dict[tuple[str, int, int], YMap | None] = {}  # (path, size, mtime) -> its root when it has a defaults list
+
+
+def _primary_config(candidate: str) -> YMap | None:
+    """A Hydra primary config's root, read once per run for all the group files below it."""
+    try:
+        st = os.stat(candidate)
+    except OSError:
+        return None
+    key = (candidate, st.st_size, st.st_mtime_ns)
+    if key not in _PRIMARY:
+        root = None
+        if st.st_size < 200_000:
+            try:
+                doc = load(read_regular(candidate))  # issue 7: read_regular, so that a FIFO named *.yaml cannot block
+            except OSError:
+                doc = None
+            if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:
+                root = doc.root
+        if len(_PRIMARY) > 4096:
+            _PRIMARY.clear()
+        _PRIMARY[key] = root
+    return _PRIMARY[key]
