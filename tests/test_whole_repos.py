@@ -303,3 +303,15 @@ def test_tab_indented_json_is_json(tmp_path: Path) -> None:
     _write(tmp_path, {"config.json": '{\n\t"model": {\n\t\t"_target_": "torch.nn.LSTM",\n\t\t"hidden_size": 4096\n\t}\n}\n'})
     found = _run(tmp_path, ["config.json"]).diagnostics
     assert "RNN001" not in {d.code for d in found} and any(d.code == "RNN104" for d in found)
+
+
+def test_a_file_too_deep_for_the_indexer_but_valid_python_is_a_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnlint.analysis import pyindex
+
+    def too_deep(self: object) -> None:
+        raise RecursionError
+
+    monkeypatch.setattr(pyindex._Indexer, "run", too_deep)
+    _write(tmp_path, {"train.py": "import torch\nrnn = torch.nn.LSTM(8, 4096)\n"})
+    result = _run(tmp_path, ["train.py"])
+    assert result.diagnostics == [] and len(result.notices) == 1 and "indexer" in result.notices[0]

@@ -343,7 +343,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
     try:
         _Indexer(info).run()
     except RecursionError:
-        return SourceError("file is nested too deeply to analyse")
+        return SourceError("nested too deeply for rnnlint's indexer", internal=True)  # it parses: not the user's error
     return info
 
 
