@@ -315,3 +315,11 @@ def test_a_file_too_deep_for_the_indexer_but_valid_python_is_a_notice(tmp_path: 
     _write(tmp_path, {"train.py": "import torch\nrnn = torch.nn.LSTM(8, 4096)\n"})
     result = _run(tmp_path, ["train.py"])
     assert result.diagnostics == [] and len(result.notices) == 1 and "indexer" in result.notices[0]
+
+
+def test_yaml_deeper_than_rnnlints_budget_but_valid_is_a_notice(tmp_path: Path) -> None:
+    deep = "model:\n  _target_: torch.nn.LSTM\nhidden_sizes: " + "[" * 300 + "1" + "]" * 300 + "\n"
+    _write(tmp_path, {"conf.yaml": deep})
+    result = _run(tmp_path, ["conf.yaml"])
+    assert "RNN001" not in {d.code for d in result.diagnostics}
+    assert len(result.notices) == 1 and "nested too deeply for rnnlint" in result.notices[0]

@@ -91,7 +91,8 @@ def load(data: bytes) -> YamlDoc | SourceError:
     try:
         root = converter.convert(node, 0)
     except _TooBig as exc:
-        return SourceError(str(exc))
+        # past the depth budget the document still parsed: rnnlint's limit (a notice); an alias bomb is refused
+        return SourceError(str(exc), internal=exc.depth)
     return YamlDoc(root, converter.duplicates)
 
 
@@ -111,7 +112,9 @@ def _compose_fast(text: str) -> yaml.Node | None:
 
 
 class _TooBig(Exception):
-    pass
+    def __init__(self, message: str, depth: bool = False) -> None:
+        super().__init__(message)
+        self.depth = depth
 
 
 class _Converter:
@@ -124,7 +127,7 @@ class _Converter:
         if self.visited > MAX_NODES:
             raise _TooBig(f"YAML expands to more than {MAX_NODES} nodes (an alias bomb?): refused")
         if depth > MAX_DEPTH:
-            raise _TooBig(f"YAML nested too deeply (over {MAX_DEPTH} levels): refused")
+            raise _TooBig(f"YAML nested too deeply for rnnlint (over {MAX_DEPTH} levels)", depth=True)
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         tag = None if node.tag.startswith(_STANDARD) else node.tag
         if isinstance(node, yaml.MappingNode):
