@@ -1,0 +1,191 @@
+"""bench.py's comparison modes: rnnlint against ruff ``--select ALL`` and ``ast.parse`` of the same files.
+
+Every figure is a median of several runs, and ruff and ``ast.parse`` are measured in the same run as
+rnnlint (the machine is shared: only the ratios mean much). Each target is linted at its root, as a
+user runs ``rnnlint .``: cold (``--no-cache``) and warm (a filled cache), with the ``json`` and the
+default ``full`` formats piped; peak memory is the largest resident size of rnnlint's process tree
+(pool workers included), sampled while a cold ``json`` run works.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _median(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _rnnlint(cwd: Path, *args: str) -> Callable[[], object]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "rnnlint", ".", "--exit-zero", *args]
+    return lambda: subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def _ruff(cwd: Path) -> Callable[[], object] | None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).exists():
+        return None
+    cmd = [ruff, "check", "--no-cache", "--select", "ALL", "--exit-zero", "-q", "."]
+    return lambda: subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def _python_files(target: Path) -> list[Path]:
+    """The Python files rnnlint discovers at ``target`` (its default excludes and .gitignore files)."""
+    sys.path.insert(0, str(ROOT))
+    from rnnlint.run.discovery import discover
+
+    return [p for p in discover([target], [], True, target) if p.suffix == ".py"]
+
+
+def _parse_all(files: list[Path]) -> Callable[[], object]:
+    def run() -> None:
+        for f in files:
+            try:
+                ast.parse(f.read_bytes())
+            except (SyntaxError, ValueError, OSError):
+                continue
+
+    return run
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and its descendants (from /proc; 0 where it cannot be read)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))  # fields[1]: the parent's pid
+        rss[int(entry)] = int(fields[21]) * page  # fields[21]: resident pages
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def _peak_memory(cwd: Path, *args: str) -> float:
+    """MB: the largest resident size of one rnnlint run's process tree, sampled every 20 ms."""
+    if not Path("/proc/self/stat").exists():
+        return float("nan")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "rnnlint", ".", "--exit-zero", *args]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    proc.wait()
+    done.set()
+    sampler.join()
+    return peak / 2**20
+
+
+def measure(target: Path, runs: int, jobs: int) -> dict[str, float]:
+    """Seconds per figure (and ``peak MB``) for one target, all in this run."""
+    files = _python_files(target)
+    common = [f"--jobs={jobs}"]
+    out: dict[str, float] = {"files": len(files), "lines": sum(f.read_bytes().count(b"\n") for f in files)}
+    ruff = _ruff(target)
+    if ruff is not None:
+        out["ruff --select ALL"] = _median(ruff, runs)
+    out["ast.parse, 1 core"] = _median(_parse_all(files), runs)
+    out["cold json"] = _median(_rnnlint(target, "--no-cache", "--output-format", "json", *common), runs)
+    out["cold full"] = _median(_rnnlint(target, "--no-cache", *common), runs)
+    with tempfile.TemporaryDirectory() as cache:
+        _rnnlint(target, "--cache-dir", cache, "--output-format", "json", *common)()  # fill the cache
+        # warm runs are short: one busy moment on a shared machine moves them most, so three times the samples
+        out["warm json"] = _median(_rnnlint(target, "--cache-dir", cache, "--output-format", "json", *common), 3 * runs)
+        out["warm full"] = _median(_rnnlint(target, "--cache-dir", cache, *common), 3 * runs)
+    out["peak MB"] = _peak_memory(target, "--no-cache", "--output-format", "json", *common)
+    return out
+
+
+FIGURES = ("cold json", "cold full", "warm json", "warm full")
+
+
+def _table(name: str, m: dict[str, float]) -> None:
+    ruff, floor = m.get("ruff --select ALL"), m["ast.parse, 1 core"]
+    print(f"\n{name}: {m['files']:.0f} Python files, {m['lines']:.0f} lines")
+    print(f"  {'figure':20} {'seconds':>8} {'x ruff':>8} {'x ast.parse':>12}")
+    for key in ("ruff --select ALL", "ast.parse, 1 core", *FIGURES):
+        if key in m:
+            x_ruff = f"{m[key] / ruff:8.2f}" if ruff else f"{'-':>8}"
+            print(f"  {key:20} {m[key]:8.2f} {x_ruff} {m[key] / floor:12.2f}")
+    print(f"  {'peak memory (tree)':20} {m['peak MB']:7.0f}M")
+
+
+def _verdicts(checks: list[tuple[str, float, float]]) -> None:
+    for name, value, target in checks:
+        print(f"  {name:34} {value:8.2f}  (<= {target:g}: {'met' if value <= target else 'NOT met'})")
+
+
+def compare_dense(build: Callable[..., list[Path]], scripts: int, runs: int, jobs: int, keep: Path | None) -> int:
+    """The fixtures' training scripts only: every file passes the byte prefilter and is analysed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = (keep or Path(tmp)) / "dense"
+        shutil.rmtree(corpus, ignore_errors=True)
+        build(corpus, scripts, 0)
+        m = measure(corpus, runs, jobs)
+    print(f"jobs={jobs}, medians of {runs} runs (warm: {3 * runs}); load average {os.getloadavg()[0]:.1f}")
+    _table("RNN-dense corpus (fixture scripts, no stdlib padding)", m)
+    print("\ntargets (issue 18):")
+    checks = [("full warm / json warm", m["warm full"] / m["warm json"], 1.3)]
+    if "ruff --select ALL" in m:
+        checks.insert(0, ("cold json / ruff --select ALL", m["cold json"] / m["ruff --select ALL"], 2.0))
+    _verdicts(checks)
+    return 0
+
+
+def compare_repos(repos: list[Path], runs: int, jobs: int) -> int:
+    """Whole repositories, each linted at its root."""
+    missing = [r for r in repos if not r.is_dir()]
+    if missing or not repos:
+        print(f"bench: no such folder: {', '.join(map(str, missing)) or '(none given, and the corpus is empty)'}")
+        return 2
+    print(f"jobs={jobs}, medians of {runs} runs (warm: {3 * runs}); load average {os.getloadavg()[0]:.1f}")
+    rows = []
+    for repo in repos:
+        m = measure(repo, runs, jobs)
+        _table(repo.name, m)
+        rows.append((repo.name, m))
+    print("\ntargets (issue 18): cold <= 10 s, cold <= 10x ruff --select ALL, peak memory <= 500 MB")
+    print(f"  {'repository':40} {'cold s':>7} {'x ruff':>7} {'peak MB':>8}  verdict")
+    for name, m in rows:
+        cold, ruff = m["cold json"], m.get("ruff --select ALL")
+        ratio = cold / ruff if ruff else float("nan")
+        ok = cold <= 10 and (ruff is None or ratio <= 10) and m["peak MB"] <= 500
+        print(f"  {name:40} {cold:7.2f} {ratio:7.1f} {m['peak MB']:8.0f}  {'met' if ok else 'NOT met'}")
+    return 0
