@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import contextlib
 import os
 import shutil
@@ -124,6 +125,10 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, action="append", default=[], metavar="DIR", help="a whole repository")
     parser.add_argument("--repos", type=Path, nargs="?", const=CORPUS, metavar="DIR", help=f"every folder in DIR ({CORPUS})")
     args = parser.parse_args()
+    # Users run rnnlint installed, from bytecode: without it every process (pool workers too) compiles rnnlint's
+    # source again, a fixed cost that is not rnnlint's (PYTHONDONTWRITEBYTECODE is set in some dev shells).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    compileall.compile_dir(ROOT / "rnnlint", quiet=1)
     if args.dense or args.repo or args.repos:
         from against import compare_dense, compare_repos  # the comparison modes live beside this script
 
