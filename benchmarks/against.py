@@ -4,7 +4,7 @@ Every figure is a median of several runs, and ruff and ``ast.parse`` are measure
 rnnlint (the machine is shared: only the ratios mean much). Each target is linted at its root, as a
 user runs ``rnnlint .``: cold (``--no-cache``) and warm (a filled cache), with the ``json`` and the
 default ``full`` formats piped; peak memory is the largest resident size of rnnlint's process tree
-(pool workers included), sampled while a cold ``json`` run works.
+(pool workers included), sampled while the cold ``json`` runs work.
 """
 
 from __future__ import annotations
@@ -101,32 +101,37 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _peak_memory(cwd: Path, *args: str) -> float:
-    """MB: the largest resident size of one rnnlint run's process tree, sampled every 20 ms."""
-    if not Path("/proc/self/stat").exists():
-        return float("nan")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    cmd = [sys.executable, "-m", "rnnlint", ".", "--exit-zero", *args]
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    done = threading.Event()
+class _PeakMemory:
+    """Runs a command, sampling the resident size of its process tree every 20 ms; ``peak`` keeps the largest (MB)."""
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.02)
+    def __init__(self, cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.cmd, self.cwd, self.env = cmd, cwd, env
+        self.peak = 0.0
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    proc.wait()
-    done.set()
-    sampler.join()
-    return peak / 2**20
+    def __call__(self) -> None:
+        proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                self.peak = max(self.peak, _tree_rss(proc.pid) / 2**20)
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        if Path("/proc/self/stat").exists():
+            sampler.start()
+        proc.wait()
+        done.set()
+        if sampler.is_alive():
+            sampler.join()
 
 
-def measure(target: Path, runs: int, jobs: int) -> dict[str, tuple[float, float]]:
-    """(wall, CPU) seconds per figure for one target, all in this run; ``files``, ``lines`` and ``peak MB`` too."""
+def measure(target: Path, runs: int, jobs: int, cold_full: bool = True) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds per figure for one target, all in this run; ``files``, ``lines`` and ``peak MB`` too.
+
+    The peak memory is sampled during the cold ``json`` runs (Linux; NaN elsewhere). ``cold_full`` off: the
+    cold ``full`` run is left out (on a whole repository it costs a cold run for what ``warm full`` shows).
+    """
     files = _python_files(target)
     common = [f"--jobs={jobs}"]
     lines = sum(f.read_bytes().count(b"\n") for f in files)
@@ -135,14 +140,19 @@ def measure(target: Path, runs: int, jobs: int) -> dict[str, tuple[float, float]
     if ruff is not None:
         out["ruff --select ALL"] = _median(ruff, runs)
     out["ast.parse, 1 core"] = _median(_parse_all(files), runs)
-    out["cold json"] = _median(_rnnlint(target, "--no-cache", "--output-format", "json", *common), runs)
-    out["cold full"] = _median(_rnnlint(target, "--no-cache", *common), runs)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    cold = _PeakMemory(
+        [sys.executable, "-m", "rnnlint", ".", "--exit-zero", "--no-cache", "--output-format", "json", *common], target, env
+    )
+    out["cold json"] = _median(cold, runs)
+    out["peak MB"] = (cold.peak if Path("/proc/self/stat").exists() else float("nan"), 0)
+    if cold_full:
+        out["cold full"] = _median(_rnnlint(target, "--no-cache", *common), runs)
     with tempfile.TemporaryDirectory() as cache:
         _rnnlint(target, "--cache-dir", cache, "--output-format", "json", *common)()  # fill the cache
         # warm runs are short: one busy moment on a shared machine moves them most, so three times the samples
         out["warm json"] = _median(_rnnlint(target, "--cache-dir", cache, "--output-format", "json", *common), 3 * runs)
         out["warm full"] = _median(_rnnlint(target, "--cache-dir", cache, *common), 3 * runs)
-    out["peak MB"] = (_peak_memory(target, "--no-cache", "--output-format", "json", *common), 0)
     return out
 
 
@@ -193,7 +203,7 @@ def compare_repos(repos: list[Path], runs: int, jobs: int) -> int:
     print(f"jobs={jobs}, medians of {runs} runs (warm: {3 * runs}); load average {os.getloadavg()[0]:.1f}")
     rows = []
     for repo in repos:
-        m = measure(repo, runs, jobs)
+        m = measure(repo, runs, jobs, cold_full=False)
         _table(repo.name, m)
         rows.append((repo.name, m))
     print("\ntargets (issue 18): cold <= 10 s, cold <= 10x ruff --select ALL, peak memory <= 500 MB")
