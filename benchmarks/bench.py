@@ -133,7 +133,7 @@ def main() -> int:
         from against import compare_dense, compare_repos  # the comparison modes live beside this script
 
         if args.dense:
-            return compare_dense(build_corpus, SIZES[args.size][0], args.runs, args.jobs, args.keep)
+            return compare_dense(build_corpus, SIZES[args.size][0], args.runs, args.jobs, args.keep, args.size == "full")
         repos = [*args.repo, *(sorted(p for p in args.repos.iterdir() if p.is_dir()) if args.repos else [])]
         return compare_repos(repos, args.runs, args.jobs)
     scripts, stdlib = SIZES[args.size]
