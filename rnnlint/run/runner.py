@@ -136,12 +136,13 @@ def _analysed(
     if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
         from concurrent.futures import ProcessPoolExecutor
 
-        batches = _balance(todo, jobs)
+        batches = _batches(todo, jobs)
         with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool, _terminate_on_sigterm(pool):
-            outputs = list(pool.map(_run_batch, [(b, settings, roots) for b in batches]))
-        for batch, output in zip(batches, outputs, strict=True):
-            for group, (part, deps) in zip(batch, output, strict=True):
-                yield group, part, deps
+            outputs = list(pool.map(_run_batch, [([todo[i] for i in b], settings, roots) for b in batches]))
+        done = {i: out for batch, output in zip(batches, outputs, strict=True) for i, out in zip(batch, output, strict=True)}
+        for i, group in enumerate(todo):  # in the serial order: equal findings from two groups keep their order
+            part, deps = done[i]
+            yield group, part, deps
     else:
         for group in todo:
             part, deps = _run_group(group, settings, roots)
@@ -221,15 +222,25 @@ def _merge(into: Result, part: Result) -> None:
     into.notices.extend(n for n in part.notices if n not in into.notices)
 
 
-def _balance(groups: list[Group], jobs: int) -> list[list[Group]]:
-    """Costliest groups first, each to the least loaded batch: even work, deterministic."""
-    batches: list[list[Group]] = [[] for _ in range(jobs)]
-    loads = [0] * jobs
-    for cost, _, g in sorted(((_cost(g), n, g) for n, g in enumerate(groups)), key=lambda t: (-t[0], t[1])):
-        i = loads.index(min(loads))
-        batches[i].append(g)
-        loads[i] += cost
-    return [b for b in batches if b]
+def _batches(groups: list[Group], jobs: int) -> list[list[int]]:
+    """The groups' indexes in batches, costliest first, each batch about an eighth of a worker's share.
+
+    The pool hands the next batch to whichever worker is free, so a worker that drew a group costlier
+    than its bytes said (a script that imports a whole library) is not waited for with work queued behind
+    it; on a whole repository one group holds most of the code and runs alone while the other workers take
+    the rest. Batches, not single groups: hundreds of one-file groups would cost a round trip each.
+    """
+    costs = [_cost(g) for g in groups]
+    share = max(sum(costs) // (8 * jobs), 1)
+    batches: list[list[int]] = []
+    load = 0
+    for i in sorted(range(len(groups)), key=lambda i: (-costs[i], i)):
+        if not batches or load + costs[i] > share:
+            batches.append([])
+            load = 0
+        batches[-1].append(i)
+        load += costs[i]
+    return batches
 
 
 def _cost(group: Group) -> int:
