@@ -81,6 +81,7 @@ class Diagnostic:
     severity: Severity = Severity.WARNING
     fix: Fix | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    group: str = field(default="", compare=False)  # the rule's group (correctness ... advice), from its doc
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.loc.path, self.loc.line, self.loc.col, self.code, self.message)

@@ -262,6 +262,7 @@ class Linter:
                 info.severity if info else Severity.WARNING,
                 d.fix,
                 d.notes,
+                info.group if info else "",
             )
             unique.setdefault((d.loc.path, d.code, d.loc.line, d.loc.col, d.message), full)
         self.result.diagnostics = sorted(unique.values(), key=Diagnostic.sort_key)
