@@ -657,7 +657,7 @@ def test_rnn401_silent(tmp_path: Path, source: str) -> None:
 # RNN402 no-validation / RNN403 no-loss-curves
 # ---------------------------------------------------------------------------------------------
 
-NO_EVAL_EPOCH_END = "scheduler.step()\nwriter.add_scalar('loss/train', loss.item(), epoch)"
+NO_EVAL_EPOCH_END = "scheduler.step(loss.item())  # ReduceLROnPlateau needs its metric (RNN211)\nwriter.add_scalar('loss/train', loss.item(), epoch)"
 NO_VALIDATION = script(evaluate="", epoch_end=NO_EVAL_EPOCH_END).replace(
     "def train(train_loader, val_loader, epochs=10):", "def train(train_loader, epochs=10):"
 )

@@ -139,3 +139,33 @@ def loss_task_mismatch(facts: UnitFacts, settings: Settings) -> Iterator[Report]
                 hit.loc,
                 f"`{hit.text}` returns softmax probabilities but training uses cross entropy, which applies it again; return logits (D5)",
             )
+
+
+@rule("RNN306")
+def decay_after_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.misordered_decay:
+        yield Report(
+            hit.loc,
+            f"`add_decayed_weights` comes after `{hit.text}` in the chain: the decay is added to the already negated, "
+            "scaled update, so it pushes weights away from zero; put it before the optimizer (or use `adamw`) (D8)",
+        )
+
+
+@rule("RNN307")
+def double_weight_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.double_decay:
+        yield Report(
+            hit.loc,
+            f"decoupled weight decay on the optimizer and an L2 penalty ({hit.text}) shrink the same weights twice; "
+            "keep one of them (D8)",
+        )
+
+
+@rule("RNN308")
+def ctc_log_softmax_axis(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.ctc_axis:
+        yield Report(
+            hit.loc,
+            f"`log_softmax` over dim {hit.text} feeds CTC, which wants (T, N, C) log-probabilities normalised over the "
+            "classes: use `dim=-1` (D5)",
+        )

@@ -169,3 +169,37 @@ def _stack_depth(facts: UnitFacts) -> int:
     for layer in facts.recurrent:
         per_owner[layer.owner] = per_owner.get(layer.owner, 0.0) + (layer.layer_count() or 0.0)
     return int(max(per_owner.values(), default=0.0))
+
+
+@rule("RNN209")
+def gradients_never_zeroed(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.unzeroed_gradients:
+        yield Report(
+            hit.loc,
+            f"nothing zeroes the gradients in `{hit.text}` or anywhere in this training: each `backward()` adds to "
+            "the last, so every step applies the sum of all earlier gradients; call `optimizer.zero_grad()` each step",
+        )
+
+
+@rule("RNN210")
+def training_step_returns_nothing(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.silent_training_steps:
+        yield Report(
+            hit.loc,
+            f"`{hit.text}` returns nothing: under automatic optimization Lightning then skips backward and the "
+            "optimizer step, so nothing trains; return the loss",
+        )
+
+
+@rule("RNN211")
+def scheduler_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.scheduler_misuse:
+        name, kind, *rest = hit.text.split("|")
+        if kind == "metric":
+            yield Report(hit.loc, f"`{name}.step()` without the metric it watches; pass the validation loss: `.step(val_loss)`")
+        else:
+            yield Report(
+                hit.loc,
+                f"`{name}` ({rest[0]}, a period in epochs) is stepped every batch, so the learning rate decays "
+                "within the first epochs; step it once per epoch (D6.2)",
+            )

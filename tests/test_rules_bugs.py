@@ -1,0 +1,591 @@
+"""The correctness rules of issue 17 (RNN109-111, RNN209-211, RNN306-308, RNN501 for layers and TF1 cells):
+firing cases in each framework where the bug exists, and traps that must stay silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import line_of, lines
+from helpers import strict_lint as lint_strict
+
+from rnnlint.settings.model import Settings
+
+
+def found(tmp: Path, code: str, source: str) -> list[int]:
+    return lines(lint_strict(tmp, source, settings=Settings(select=[code])), code)
+
+
+TORCH_LM = """\
+import torch
+import torch.nn as nn
+
+
+class LanguageModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10000, 256)
+        self.lstm = nn.LSTM(256, 256, num_layers=2, dropout=0.5)
+        self.decoder = nn.Linear(256, 10000)
+
+    def forward(self, tokens, hidden):
+        out, hidden = self.lstm(self.embedding(tokens), hidden)
+        return self.decoder(out), hidden
+
+    def init_hidden(self, bsz):
+        return (torch.zeros(2, bsz, 256), torch.zeros(2, bsz, 256))
+
+
+def repackage_hidden(h):
+    return h.detach() if isinstance(h, torch.Tensor) else tuple(repackage_hidden(v) for v in h)
+
+
+model = LanguageModel()
+optimizer = torch.optim.SGD(model.parameters(), lr=1.0, weight_decay=1e-5)
+criterion = nn.CrossEntropyLoss()
+for epoch in range(40):
+    hidden = model.init_hidden(20)
+    for data, targets in batches:
+        optimizer.zero_grad()
+        BEFORE
+        output, hidden = model(data, hidden)
+        loss = criterion(output.view(-1, 10000), targets.view(-1))
+        loss.backward()
+        optimizer.step()
+"""
+
+
+# -- RNN109 ---------------------------------------------------------------------------------------------
+def test_rnn109_fires_on_a_state_carried_across_batches(tmp_path: Path) -> None:
+    src = TORCH_LM.replace("        BEFORE\n", "")
+    assert found(tmp_path, "RNN109", src) == [line_of(src, "output, hidden = model(data, hidden)")]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "hidden = repackage_hidden(hidden)",  # the word-language-model example
+        "hidden = model.init_hidden(20)",  # reset each batch
+        "hidden = tuple(h.detach() for h in hidden)",
+    ],
+)
+def test_rnn109_silent_when_the_loop_cuts_or_resets_the_state(tmp_path: Path, before: str) -> None:
+    assert found(tmp_path, "RNN109", TORCH_LM.replace("BEFORE", before)) == []
+
+
+def test_rnn109_silent_in_an_evaluation_loop(tmp_path: Path) -> None:
+    src = TORCH_LM.replace("        BEFORE\n", "") + """
+def evaluate(data_source):
+    hidden = model.init_hidden(10)
+    with torch.no_grad():
+        for data, targets in data_source:
+            output, hidden = model(data, hidden)
+"""
+    assert found(tmp_path, "RNN109", src) == [line_of(src, "output, hidden = model(data, hidden)")]
+
+
+STATEFUL = """\
+import torch
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(64, 128)
+        self.fc = nn.Linear(128, 10)
+        self.hidden = None
+
+    def forward(self, x):
+        out, self.hidden = self.lstm(x, self.hidden)
+        return self.fc(out)
+
+
+model = Tagger()
+optimizer = torch.optim.Adam(model.parameters(), weight_decay=1e-5)
+for x, y in loader:
+    optimizer.zero_grad()
+    RESET
+    loss = nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_rnn109_fires_on_a_state_kept_on_the_model(tmp_path: Path) -> None:
+    src = STATEFUL.replace("    RESET\n", "")
+    assert found(tmp_path, "RNN109", src) == [line_of(src, "out, self.hidden = self.lstm")]
+
+
+def test_rnn109_silent_when_the_kept_state_is_reset_per_batch(tmp_path: Path) -> None:
+    assert found(tmp_path, "RNN109", STATEFUL.replace("RESET", "model.hidden = None")) == []
+
+
+# -- RNN110 ---------------------------------------------------------------------------------------------
+BIDI = """\
+import torch
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(128, 256, num_layers=2, LAYOUT bidirectional=BIDI)
+        self.fc = nn.Linear(512, 2)
+
+    def forward(self, x):
+        out, (h_n, c_n) = self.lstm(x)
+        return self.fc(READ)
+"""
+
+
+@pytest.mark.parametrize(
+    ("layout", "read"),
+    [("batch_first=True,", "out[:, -1, :]"), ("batch_first=True,", "out[:, -1]"), ("", "out[-1]"), ("", "h_n[-1]")],
+)
+def test_rnn110_fires_on_last_step_reads(tmp_path: Path, layout: str, read: str) -> None:
+    src = BIDI.replace("LAYOUT", layout).replace("BIDI", "True").replace("READ", read)
+    assert found(tmp_path, "RNN110", src) == [line_of(src, "return self.fc(")]
+
+
+@pytest.mark.parametrize(
+    ("layout", "bidi", "read"),
+    [
+        ("batch_first=True,", "True", "torch.cat((h_n[-2], h_n[-1]), dim=1)"),  # both directions
+        ("batch_first=True,", "False", "out[:, -1]"),  # unidirectional
+        ("batch_first=True,", "True", "out.mean(dim=1)"),  # pooled
+        ("batch_first=True,", "True", "out[-1]"),  # the last sample, not the last step: not this rule
+        ("", "True", "out[:, -1]"),  # time-major: the last batch element
+    ],
+)
+def test_rnn110_silent_traps(tmp_path: Path, layout: str, bidi: str, read: str) -> None:
+    src = BIDI.replace("LAYOUT", layout).replace("BIDI", bidi).replace("READ", read)
+    assert found(tmp_path, "RNN110", src) == []
+
+
+KERAS_BIDI = """\
+from tensorflow import keras
+
+inputs = keras.Input(shape=(None,), dtype="int64")
+x = keras.layers.Embedding(20000, 128)(inputs)
+x = keras.layers.Bidirectional(keras.layers.LSTM(64, return_sequences=SEQ))(x)
+x = READ
+outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs, outputs)
+model.compile("adam", "binary_crossentropy")
+model.fit(x_train, y_train, epochs=2, validation_split=0.1)
+"""
+
+
+def test_rnn110_keras_functional_sequences_read_at_the_end(tmp_path: Path) -> None:
+    src = KERAS_BIDI.replace("SEQ", "True").replace("READ", "x[:, -1, :]")
+    assert found(tmp_path, "RNN110", src) == [line_of(src, "x = x[:, -1, :]")]
+    src = KERAS_BIDI.replace("SEQ", "False").replace("READ", "x")  # final states of both directions: fine
+    assert found(tmp_path, "RNN110", src) == []
+    src = KERAS_BIDI.replace("SEQ", "True").replace("READ", "keras.layers.GlobalMaxPooling1D()(x)")
+    assert found(tmp_path, "RNN110", src) == []
+
+
+FLAX_BIDI = """\
+import flax.linen as nn
+import jax
+import optax
+
+
+class Classifier(nn.Module):
+    def setup(self):
+        self.birnn = nn.Bidirectional(nn.RNN(nn.LSTMCell(128)), nn.RNN(nn.LSTMCell(128)))
+        self.head = nn.Dense(2)
+
+    def __call__(self, x):
+        out = self.birnn(x)
+        return self.head(READ)
+
+
+model = Classifier()
+tx = optax.adam(1e-3)
+
+
+def train_step(params, opt_state, x, y):
+    loss, grads = jax.value_and_grad(lambda p: optax.softmax_cross_entropy(model.apply(p, x), y).mean())(params)
+    updates, opt_state = tx.update(grads, opt_state)
+    return optax.apply_updates(params, updates), opt_state, loss
+"""
+
+
+def test_rnn110_flax_bidirectional(tmp_path: Path) -> None:
+    src = FLAX_BIDI.replace("READ", "out[:, -1]")
+    assert found(tmp_path, "RNN110", src) == [line_of(src, "return self.head(")]
+    assert found(tmp_path, "RNN110", FLAX_BIDI.replace("READ", "out.mean(axis=1)")) == []
+
+
+# -- RNN111 ---------------------------------------------------------------------------------------------
+PACK = """\
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(64, 256, batch_first=True)
+
+    def forward(self, x, lengths):
+        return self.gru(pack_padded_sequence(x, LENGTHS, batch_first=True EXTRA))[1]
+"""
+
+
+@pytest.mark.parametrize(
+    ("lengths", "extra", "n"),
+    [
+        ("lengths.cuda()", ", enforce_sorted=False", 1),
+        ("lengths.to(device)", ", enforce_sorted=False", 1),
+        ("lengths", "", 1),
+        ("lengths.cuda()", "", 2),
+    ],
+)
+def test_rnn111_fires(tmp_path: Path, lengths: str, extra: str, n: int) -> None:
+    assert len(found(tmp_path, "RNN111", PACK.replace("LENGTHS", lengths).replace(" EXTRA", extra))) == n
+
+
+@pytest.mark.parametrize(
+    ("lengths", "extra", "more"),
+    [
+        ("lengths.cpu()", ", enforce_sorted=False", ""),
+        ("lengths", "", "\ndef collate(batch):\n    return sorted(batch, key=len, reverse=True)\n"),
+    ],
+)
+def test_rnn111_silent(tmp_path: Path, lengths: str, extra: str, more: str) -> None:
+    assert found(tmp_path, "RNN111", PACK.replace("LENGTHS", lengths).replace(" EXTRA", extra) + more) == []
+
+
+# -- RNN209 ---------------------------------------------------------------------------------------------
+STEP = """\
+import torch
+import torch.nn as nn
+
+model = nn.LSTM(8, 128, batch_first=True)
+head = nn.Linear(128, 1)
+optimizer = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), weight_decay=1e-5)
+ZEROING
+
+
+def train_step(x, y):
+    loss = nn.functional.mse_loss(head(model(x)[0][:, -1]), y)
+    loss.backward()
+    optimizer.step()
+
+
+for epoch in range(10):
+    for x, y in loader:
+        CALLER
+        train_step(x, y)
+"""
+
+
+def test_rnn209_fires_when_nothing_zeroes(tmp_path: Path) -> None:
+    src = STEP.replace("ZEROING\n", "").replace("        CALLER\n", "")
+    assert found(tmp_path, "RNN209", src) == [line_of(src, "loss.backward()")]
+
+
+@pytest.mark.parametrize(
+    ("zeroing", "caller"),
+    [
+        ("", "optimizer.zero_grad()"),  # in the caller of the step
+        ("", "model.zero_grad(set_to_none=True)"),
+        ("", "for p in model.parameters(): p.grad = None"),
+        ("accumulation_steps = 4", "pass"),  # accumulation on purpose
+    ],
+)
+def test_rnn209_silent(tmp_path: Path, zeroing: str, caller: str) -> None:
+    assert found(tmp_path, "RNN209", STEP.replace("ZEROING", zeroing).replace("CALLER", caller)) == []
+
+
+# -- RNN210 ---------------------------------------------------------------------------------------------
+LIGHTNING = """\
+import pytorch_lightning as pl
+import torch
+import torch.nn as nn
+
+
+class Tagger(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(64, 256, batch_first=True)
+        self.fc = nn.Linear(256, 5)
+        INIT
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = nn.functional.cross_entropy(self.fc(self.lstm(x)[0]).flatten(0, 1), y.flatten())
+        self.log("loss", loss)
+        BODY
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters())
+
+
+pl.Trainer(max_epochs=3).fit(Tagger(), loader)
+"""
+
+
+def test_rnn210_fires_when_training_step_returns_nothing(tmp_path: Path) -> None:
+    src = LIGHTNING.replace("        INIT\n", "").replace("        BODY\n", "")
+    assert found(tmp_path, "RNN210", src) == [line_of(src, "def training_step")]
+
+
+@pytest.mark.parametrize(
+    ("init", "body"),
+    [
+        ("", "return loss"),
+        ("", 'return {"loss": loss}'),
+        ("self.automatic_optimization = False", "self.manual_backward(loss)"),
+    ],
+)
+def test_rnn210_silent(tmp_path: Path, init: str, body: str) -> None:
+    assert found(tmp_path, "RNN210", LIGHTNING.replace("INIT", init or "pass").replace("BODY", body)) == []
+
+
+def test_rnn210_silent_on_an_abstract_step(tmp_path: Path) -> None:
+    src = LIGHTNING.replace("        INIT\n", "").replace("        BODY\n", "") + """
+
+class Base(pl.LightningModule):
+    def training_step(self, batch, batch_idx):
+        raise NotImplementedError
+"""
+    assert found(tmp_path, "RNN210", src) == [line_of(src, "def training_step")]
+
+
+# -- RNN211 ---------------------------------------------------------------------------------------------
+SCHED = """\
+import torch
+import torch.nn as nn
+
+model = nn.GRU(64, 256)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-5)
+scheduler = SCHEDULER
+for epoch in range(90):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = model(x)[0].pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        BATCH
+    EPOCH
+"""
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "batch", "epoch"),
+    [
+        ("torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)", "scheduler.step()", "pass"),
+        ("torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[30, 60])", "scheduler.step()", "pass"),
+        ("torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.95)", "scheduler.step()", "pass"),
+        ("torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5)", "pass", "scheduler.step()"),
+    ],
+)
+def test_rnn211_fires(tmp_path: Path, scheduler: str, batch: str, epoch: str) -> None:
+    src = SCHED.replace("SCHEDULER", scheduler).replace("BATCH", batch).replace("EPOCH", epoch)
+    assert len(found(tmp_path, "RNN211", src)) == 1
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "batch", "epoch"),
+    [
+        ("torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)", "pass", "scheduler.step()"),
+        ("torch.optim.lr_scheduler.StepLR(optimizer, step_size=2000, gamma=0.5)", "scheduler.step()", "pass"),
+        ("torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)", "scheduler.step()", "pass"),
+        ("torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5)", "pass", "scheduler.step(val_loss)"),
+    ],
+)
+def test_rnn211_silent(tmp_path: Path, scheduler: str, batch: str, epoch: str) -> None:
+    src = SCHED.replace("SCHEDULER", scheduler).replace("BATCH", batch).replace("EPOCH", epoch)
+    assert found(tmp_path, "RNN211", src) == []
+
+
+# -- RNN306 / RNN307 --------------------------------------------------------------------------------------
+OPTAX = """\
+import flax.linen as nn
+import jax
+import optax
+
+
+class Model(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        return nn.Dense(2)(nn.RNN(nn.GRUCell(256))(x))
+
+
+model = Model()
+tx = CHAIN
+
+
+def train_step(params, opt_state, x, y):
+    loss, grads = jax.value_and_grad(lambda p: optax.softmax_cross_entropy(model.apply(p, x), y).mean())(params)
+    updates, opt_state = tx.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+"""
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        "optax.chain(optax.sgd(0.1), optax.add_decayed_weights(1e-4))",
+        "optax.chain(optax.clip_by_global_norm(1.0), optax.adam(1e-3), optax.add_decayed_weights(1e-4))",
+        "optax.chain(optax.scale_by_adam(), optax.scale_by_learning_rate(1e-3), optax.add_decayed_weights(1e-4))",
+    ],
+)
+def test_rnn306_fires_on_decay_after_the_learning_rate(tmp_path: Path, chain: str) -> None:
+    src = OPTAX.replace("CHAIN", chain)
+    assert found(tmp_path, "RNN306", src) == [line_of(src, "tx = ")]
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        "optax.chain(optax.add_decayed_weights(1e-4), optax.sgd(0.1))",
+        "optax.adamw(1e-3, weight_decay=1e-4)",
+        "optax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-4), optax.scale_by_learning_rate(1e-3))",
+    ],
+)
+def test_rnn306_silent(tmp_path: Path, chain: str) -> None:
+    assert found(tmp_path, "RNN306", OPTAX.replace("CHAIN", chain)) == []
+
+
+KERAS_DECAY = """\
+from tensorflow import keras
+
+model = keras.Sequential([
+    keras.layers.Embedding(20000, 128),
+    keras.layers.LSTM(256 REG),
+    keras.layers.Dense(1, activation="sigmoid"),
+])
+model.compile(optimizer=OPT, loss="binary_crossentropy")
+model.fit(x_train, y_train, validation_split=0.1, epochs=10)
+"""
+
+
+def test_rnn307_keras_decay_twice(tmp_path: Path) -> None:
+    src = KERAS_DECAY.replace(" REG", ", kernel_regularizer=keras.regularizers.l2(1e-4)").replace(
+        "OPT", "keras.optimizers.Adam(1e-3, weight_decay=1e-4)"
+    )
+    assert found(tmp_path, "RNN307", src) == [line_of(src, "model.compile")]
+
+
+@pytest.mark.parametrize(
+    ("reg", "opt"),
+    [
+        (", kernel_regularizer=keras.regularizers.l2(1e-4)", '"adamw"'),  # Keras' default decay, not chosen
+        (", kernel_regularizer=keras.regularizers.l2(1e-4)", "keras.optimizers.Adam(1e-3)"),
+        ("", "keras.optimizers.AdamW(1e-3, weight_decay=1e-4)"),
+    ],
+)
+def test_rnn307_silent(tmp_path: Path, reg: str, opt: str) -> None:
+    assert found(tmp_path, "RNN307", KERAS_DECAY.replace(" REG", reg).replace("OPT", opt)) == []
+
+
+# -- RNN308 ---------------------------------------------------------------------------------------------
+CTC = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+lstm = nn.LSTM(80, 256, num_layers=3, dropout=0.3, bidirectional=True)
+fc = nn.Linear(512, 29)
+ctc = nn.CTCLoss(zero_infinity=True)
+optimizer = torch.optim.Adam(list(lstm.parameters()) + list(fc.parameters()), weight_decay=1e-5)
+for spec, targets, input_lengths, target_lengths in loader:
+    optimizer.zero_grad()
+    logits = fc(lstm(spec)[0])
+    log_probs = LOGPROBS
+    loss = ctc(log_probs, targets, input_lengths, target_lengths)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("expr", ["logits.log_softmax(dim=1)", "F.log_softmax(logits, dim=0)", "F.log_softmax(logits, 1).float()"])
+def test_rnn308_fires(tmp_path: Path, expr: str) -> None:
+    src = CTC.replace("LOGPROBS", expr)
+    assert found(tmp_path, "RNN308", src) == [line_of(src, "log_probs = ")]
+
+
+@pytest.mark.parametrize(
+    "expr", ["logits.log_softmax(dim=-1)", "F.log_softmax(logits, dim=2)", "F.log_softmax(logits, dim=1).transpose(0, 1)"]
+)
+def test_rnn308_silent(tmp_path: Path, expr: str) -> None:
+    assert found(tmp_path, "RNN308", CTC.replace("LOGPROBS", expr)) == []
+
+
+# -- RNN501: whole layers and TF1 cells --------------------------------------------------------------------
+TF1 = """\
+import tensorflow.compat.v1 as tf
+
+
+class PTBModel:
+    def __init__(self, inputs, num_steps, size):
+        cell = CELL
+        state = cell.zero_state(20, tf.float32)
+        outputs = []
+        for time_step in range(num_steps):
+            (cell_output, state) = cell(inputs[:, time_step, :], state)
+            outputs.append(cell_output)
+        self.loss = tf.reduce_mean(tf.concat(outputs, 1))
+        self.train_op = tf.train.GradientDescentOptimizer(1.0).minimize(self.loss)
+"""
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "tf.nn.rnn_cell.LSTMCell(size)",
+        "tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(size) for _ in range(2)])",
+    ],
+)
+def test_rnn501_tf1_cell_stepped_over_time(tmp_path: Path, cell: str) -> None:
+    src = TF1.replace("CELL", cell)
+    assert found(tmp_path, "RNN501", src) == [line_of(src, "(cell_output, state) = cell(")]
+
+
+def test_rnn501_tf1_dynamic_rnn_is_silent(tmp_path: Path) -> None:
+    src = """\
+import tensorflow.compat.v1 as tf
+
+cell = tf.nn.rnn_cell.LSTMCell(256)
+outputs, state = tf.nn.dynamic_rnn(cell, inputs, dtype=tf.float32)
+loss = tf.reduce_mean(outputs)
+train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+"""
+    assert found(tmp_path, "RNN501", src) == []
+
+
+LAYER_LOOP = """\
+import torch
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(64, 256, batch_first=True)
+        self.out = nn.Linear(256, 64)
+
+    def forward(self, x, h=None):
+        outs = []
+        for t in range(x.size(1)):
+            o, h = self.gru(INPUT, h)
+            outs.append(o)
+        return self.out(torch.cat(outs, 1))
+"""
+
+
+def test_rnn501_torch_layer_stepped_per_time_step(tmp_path: Path) -> None:
+    src = LAYER_LOOP.replace("INPUT", "x[:, t:t + 1]")
+    assert found(tmp_path, "RNN501", src) == [line_of(src, "o, h = self.gru(")]
+    assert "layer is called one time step" in lint_strict(tmp_path, src, settings=Settings(select=["RNN501"]))[0].message
+
+
+def test_rnn501_torch_layer_fed_its_own_output_is_silent(tmp_path: Path) -> None:
+    src = LAYER_LOOP.replace("INPUT", "self.out(o) if t else x[:, :1]").replace("outs = []", "outs = []\n        o = None")
+    assert found(tmp_path, "RNN501", src) == []
