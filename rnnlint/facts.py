@@ -301,6 +301,7 @@ class UnitFacts:
     tasks: dict[str, ModelTask] = field(default_factory=dict)
     unit_task: ModelTask = field(default_factory=ModelTask)
     sequence_length: Value = UNKNOWN  # the longest statically known sequence length (bptt, seq_len ...)
+    epochs: Value = UNKNOWN  # the run's length in epochs, when every place that sets it is known (RNN204)
     plateau: PlateauSite | None = None  # where RNN204's unsafe fix adds a ReduceLROnPlateau
 
     @property

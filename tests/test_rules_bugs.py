@@ -233,6 +233,15 @@ class Encoder(nn.Module):
 
     def forward(self, x, lengths):
         return self.gru(pack_padded_sequence(x, LENGTHS, batch_first=True EXTRA))[1]
+
+
+model = Encoder()
+optimizer = torch.optim.Adam(model.parameters())
+for x, lengths, y in loader:
+    optimizer.zero_grad()
+    loss = model(x, lengths).sum()
+    loss.backward()
+    optimizer.step()
 """
 
 
@@ -258,6 +267,11 @@ def test_rnn111_fires(tmp_path: Path, lengths: str, extra: str, n: int) -> None:
 )
 def test_rnn111_silent(tmp_path: Path, lengths: str, extra: str, more: str) -> None:
     assert found(tmp_path, "RNN111", PACK.replace("LENGTHS", lengths).replace(" EXTRA", extra) + more) == []
+
+
+def test_rnn111_unsorted_case_needs_the_training_in_sight(tmp_path: Path) -> None:
+    inference = PACK.replace("LENGTHS", "lengths").replace(" EXTRA", "").split("model = Encoder()")[0]
+    assert found(tmp_path, "RNN111", inference + "model = Encoder()\nprint(model(x, lengths))\n") == []
 
 
 # -- RNN209 ---------------------------------------------------------------------------------------------
@@ -589,3 +603,139 @@ def test_rnn501_torch_layer_stepped_per_time_step(tmp_path: Path) -> None:
 def test_rnn501_torch_layer_fed_its_own_output_is_silent(tmp_path: Path) -> None:
     src = LAYER_LOOP.replace("INPUT", "self.out(o) if t else x[:, :1]").replace("outs = []", "outs = []\n        o = None")
     assert found(tmp_path, "RNN501", src) == []
+
+
+# -- RNN305: an attention softmax is not the loss input ------------------------------------------------------
+ATTENTION = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ATTN(nn.Module):
+    def __init__(self, enc_hid_dim, dec_hid_dim):
+        super().__init__()
+        self.attn = nn.Linear(enc_hid_dim * 2 + dec_hid_dim, dec_hid_dim)
+        self.v = nn.Linear(dec_hid_dim, 1, bias=False)
+
+    def forward(self, hidden, encoder_outputs):
+        energy = torch.tanh(self.attn(torch.cat((hidden, encoder_outputs), dim=2)))
+        attention = self.v(energy).squeeze(2)
+        return F.softmax(attention, dim=1)
+
+
+class Decoder(nn.Module):
+    def __init__(self, output_dim, attention):
+        super().__init__()
+        self.attention = attention
+        self.rnn = nn.GRU(256, 512)
+        self.fc_out = nn.Linear(512, output_dim)
+
+    def forward(self, inp, hidden, encoder_outputs):
+        a = self.attention(hidden, encoder_outputs).unsqueeze(1)
+        weighted = torch.bmm(a, encoder_outputs)
+        output, hidden = self.rnn(weighted, hidden)
+        return self.fc_out(output), hidden
+
+
+attn = ATTN(256, 512)
+dec = Decoder(1000, attn)
+optimizer = torch.optim.Adam(dec.parameters())
+criterion = nn.CrossEntropyLoss()
+for src, trg in loader:
+    optimizer.zero_grad()
+    output, _ = dec(src, None, None)
+    loss = criterion(output, trg)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("name", ["Attention", "Scores"])
+def test_rnn305_silent_on_an_attention_softmax_feeding_bmm(tmp_path: Path, name: str) -> None:
+    # bentrevett-style seq2seq: the attention module is built at module level and handed to the decoder
+    assert found(tmp_path, "RNN305", ATTENTION.replace("ATTN", name)) == []
+    nested = ATTENTION.replace("ATTN", name).replace("attn = " + name + "(256, 512)\ndec = Decoder(1000, attn)", "dec = Decoder(1000, " + name + "(256, 512))")
+    assert found(tmp_path, "RNN305", nested) == []
+
+
+def test_rnn305_still_fires_on_the_trained_model_returning_softmax(tmp_path: Path) -> None:
+    src = ATTENTION.replace("ATTN", "Scores").replace("return self.fc_out(output), hidden", "return F.softmax(self.fc_out(output), -1), hidden")
+    src = src.replace("output, _ = dec(src, None, None)", "output = dec(src, None, None)[0]")
+    src += """
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(64, 128)
+        self.fc = nn.Linear(128, 5)
+
+    def forward(self, x):
+        return F.softmax(self.fc(self.rnn(x)[0][-1]), dim=-1)
+
+
+clf = Classifier()
+loss2 = criterion(clf(x), y)
+"""
+    assert found(tmp_path, "RNN305", src) == [line_of(src, "return F.softmax(self.fc(self.rnn(x)")]
+
+
+# -- less noise from guideline rules (issue 17, part 3) ------------------------------------------------------
+NOISE = """\
+import torch
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(64, 256, num_layers=LAYERS, dropout=0.5, bidirectional=True, batch_first=True)
+        self.fc = nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.fc(self.lstm(x)[0])
+
+
+model = Tagger()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(EPOCHS):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+    with torch.no_grad():
+        val_loss = sum(nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten()).item() for x, y in val_loader)
+    PRINT
+"""
+PRINTED = 'print(f"epoch {epoch}: train loss {loss.item():.3f} val loss {val_loss:.3f}")'
+
+
+def _noise(layers: str = "2", epochs: str = "30", printed: str = PRINTED) -> str:
+    return NOISE.replace("LAYERS", layers).replace("EPOCHS", epochs).replace("PRINT", printed)
+
+
+@pytest.mark.parametrize(("epochs", "fires"), [("3", False), ("1, 4", False), ("30", True), ("args.epochs", True)])
+def test_rnn204_silent_on_a_run_too_short_to_decay(tmp_path: Path, epochs: str, fires: bool) -> None:
+    src = _noise(epochs=epochs)
+    if epochs == "args.epochs":
+        src = "import argparse\nargs = argparse.ArgumentParser().parse_args()\n" + src
+    assert bool(found(tmp_path, "RNN204", src)) is fires
+
+
+def test_rnn301_is_info_and_names_the_dropout_when_the_model_has_strong_dropout(tmp_path: Path) -> None:
+    diags = lint_strict(tmp_path, _noise(), settings=Settings(select=["RNN301"]))
+    assert len(diags) == 1 and diags[0].severity.label == "info"
+    assert "LSTM(dropout=0.5)" in diags[0].message and "weight_decay" in diags[0].message
+    # a single torch layer's dropout= does nothing: no regularisation, the full warning
+    diags = lint_strict(tmp_path, _noise(layers="1"), settings=Settings(select=["RNN301"]))
+    assert len(diags) == 1 and diags[0].severity.label == "warning"
+
+
+def test_rnn403_never_says_neither_logged_nor_kept_when_losses_are_printed(tmp_path: Path) -> None:
+    diags = lint_strict(tmp_path, _noise(), settings=Settings(select=["RNN403"]))
+    assert diags and all("neither logged nor kept" not in d.message for d in diags)
+    assert "printed each epoch" in diags[0].message
+    diags = lint_strict(tmp_path, _noise(printed="pass"), settings=Settings(select=["RNN403"]))
+    assert diags and "neither logged nor kept" in diags[0].message

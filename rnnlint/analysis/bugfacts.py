@@ -49,6 +49,10 @@ class BugFinder:
     facts: UnitFacts
     apis: list[ApiCall]
 
+    def __post_init__(self) -> None:
+        # configs translated into code (analysis.configs) describe a training, they do not spell one out
+        self.modules = [m for m in self.modules if m.config_text is None]
+
     def run(self) -> None:
         self._lightning_steps()
         self._zeroed_gradients()
@@ -318,7 +322,8 @@ class BugFinder:
             if lengths is not None and _on_device(lengths, site.scope):
                 self.facts.packing_misuse.append(Finding(mod.loc(lengths), f"device|{ast.unparse(lengths)}"))
             enforce = kw.get("enforce_sorted", site.node.args[3] if len(site.node.args) > 3 else None)
-            if enforce is None and not sorts:
+            # only where the data's way in is in sight: a unit that trains (an inference script sees no batches)
+            if enforce is None and not sorts and self.facts.loops:
                 self.facts.packing_misuse.append(Finding(mod.loc(site.node), "unsorted|"))
 
 

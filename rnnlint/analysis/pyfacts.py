@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from rnnlint import knowledge
 from rnnlint.analysis import rewrites
+from rnnlint.analysis.applicability import add_applicability
 from rnnlint.analysis.bugfacts import BugFinder
 from rnnlint.analysis.pyindex import CallSite, ModuleInfo, Scope, expr_text, split_words
 from rnnlint.analysis.resolve import LOCAL, Ctx, Resolver, split_local
@@ -62,6 +63,7 @@ OVERSAMPLING_WORDS = {"oversample", "oversampling", "upsample", "upsampling", "r
 IMBALANCE_IDS = {"class_weights", "class_weight", "class_counts", "pos_weight", "label_counts", "class_freq", "class_frequencies"}
 IMBALANCE_WORDS = {"imbalance", "imbalanced", "minority", "majority"}
 ATTENTION_WORDS = {"attention", "attn", "decoder", "transformer", "seq2seq", "multihead"}
+ATTENTION_PARTS = {"attention", "attn", "attend", "pointer", "alignment", "scorer"}  # classes whose softmax weighs, not predicts
 UNALIGNED_WORDS = {
     "speech",
     "audio",
@@ -259,6 +261,7 @@ class _Builder:
         self._regularization_terms()
         self._regularization_fixes()
         BugFinder(self.modules, self.resolver, self.facts, list(self.apis)).run()
+        add_applicability(self.modules, self.resolver, self.facts)
         return self.facts
 
     def _regularization_fixes(self) -> None:
@@ -938,12 +941,26 @@ class _Builder:
                 fwd = info.methods.get("forward")
                 if fwd is None or not isinstance(fwd.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
-                if any(site.scope.cls for site, _m in self.resolver.call_sites(f"{LOCAL}{mod.path}::{info.name}")):
+                if self._submodule(f"{LOCAL}{mod.path}::{info.name}") or set(split_words(info.name)) & ATTENTION_PARTS:
                     continue  # a sub-module (attention weights ...): its softmax does not reach the loss
                 last = fwd.node.body[-1] if fwd.node.body else None
                 if isinstance(last, ast.Return) and last.value is not None:
                     if self._input_source(last.value, Ctx(mod, fwd)) == "softmax":
                         f.softmax_outputs.append(Finding(mod.loc(last.value), f"{info.name}.forward"))
+
+    def _submodule(self, qname: str) -> bool:
+        """Is the class built inside another model: in a class, as another constructor's argument
+        (``Decoder(..., Attention(...))``), or bound to a name that a constructor takes (``Decoder(..., attn)``)?"""
+        for site, mod in self.resolver.call_sites(qname):
+            if site.scope.cls:
+                return True
+            target = mod.assign_target.get(id(site.node))
+            for other in mod.calls:
+                given = [*other.node.args, *(k.value for k in other.node.keywords)]
+                if any(a is site.node or (target and isinstance(a, ast.Name) and a.id == target) for a in given):
+                    if other.node is not site.node and expr_text(other.node.func).rsplit(".", 1)[-1][:1].isupper():
+                        return True
+        return False
 
     def _loss_operands(self, loss: Loss, call: ast.Call, functional: bool) -> tuple[ast.expr, ast.expr, ast.expr | None] | None:
         """(input, target, input lengths) of a loss call, by the loss's own signature or calling convention."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from rnnlint.checks import fixes, hints
 from rnnlint.checks.registry import Report, rule
-from rnnlint.diagnostics import Fix
+from rnnlint.diagnostics import Fix, Severity
 from rnnlint.facts import Finding, UnitFacts
 from rnnlint.settings.model import Settings
 
@@ -29,11 +29,39 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         in_config = [lp for lp in facts.loops if "weight_decay" in lp.config_fixes and lp.loc.path == opt.loc.path]
         if in_config:  # rnnlint's own config schema: set `optim.weight_decay` in the YAML
             fix = in_config[0].config_fixes["weight_decay"].fix(opt.loc.path, settings.fix.weight_decay)
+        strong = _strong_dropout(facts, settings.dropout[0])
+        if strong:  # regularised already: L2 is a suggestion, not a missing guideline
+            yield Report(
+                opt.loc,
+                f"no weight decay or L2: the model is regularised by dropout ({strong}); a small L2 term may still help: "
+                f"{hint} (D8)",
+                fix,
+                lowered=Severity.INFO,
+            )
+            return
         yield Report(
             opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)", fix
         )
     elif facts.manual_updates and facts.loops[0].kind == "torch":
         yield Report(facts.manual_updates[0].loc, "no weight decay or L2 regularization anywhere in this training (D8)")
+
+
+def _strong_dropout(facts: UnitFacts, floor: float) -> str:
+    """The dropout that regularises the recurrent model (rate >= the guideline's floor and where it acts), or ""."""
+    for layer in facts.recurrent:
+        rate, count = layer.dropout.number(), layer.layer_count()
+        # torch's `dropout=` acts only between stacked layers
+        acts = layer.dropout_scope != "between_layers" or (count is not None and count > 1)
+        if rate is not None and rate >= floor and acts:
+            return f"`{layer.display}(dropout={rate:g})` at {layer.loc.short()}"
+        rec = layer.recurrent_dropout.number()
+        if rec is not None and rec >= floor:
+            return f"`{layer.display}(recurrent_dropout={rec:g})` at {layer.loc.short()}"
+    for loc, value in facts.dropouts:
+        rate = value.number()
+        if rate is not None and rate >= floor:
+            return f"dropout {rate:g} at {loc.short()}"
+    return ""
 
 
 def _keras_regularizer_fix(facts: UnitFacts, path: str, decay: str) -> Fix | None:

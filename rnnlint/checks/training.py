@@ -12,6 +12,7 @@ from rnnlint.facts import TrainingLoop, UnitFacts
 from rnnlint.settings.model import Settings
 
 LONG_SEQUENCE = 200  # steps; beyond this RNN206 halves the learning-rate bound (D6.3)
+SHORT_RUN = 3  # epochs; a run this short has no plateau to decay on (RNN204)
 
 
 def _loop_subject(loop: TrainingLoop) -> str:
@@ -87,6 +88,9 @@ def no_lr_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
             )
     if facts.has("lr_update") or any(s.decays is not False for s in facts.schedulers):
         return
+    epochs = facts.epochs.number()
+    if epochs is not None and epochs <= SHORT_RUN:
+        return  # a fine-tune of a few epochs ends before a decay schedule would act
     if facts.optimizers:
         opt = facts.optimizers[0]
         yield Report(

@@ -259,7 +259,7 @@ class Linter:
                 d.message,
                 d.loc,
                 info.name if info else d.code,
-                info.severity if info else Severity.WARNING,
+                d.lowered or (info.severity if info else Severity.WARNING),
                 d.fix,
                 d.notes,
                 info.group if info else "",
