@@ -86,6 +86,7 @@ class RecurrentLayer:
     go_backwards: Value = UNKNOWN
     half_of_pair: bool = False  # the forward or backward half of a bidirectional pair
     instances: Value = field(default_factory=lambda: Value(1))  # how often its owner class is built
+    demo: bool = False  # a plain-RNN layer built and called on its own beside the trained model (RNN101)
 
     def layer_count(self) -> float | None:
         """How many stacked layers this contributes (a forward/backward pair counts once)."""

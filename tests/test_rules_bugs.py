@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import line_of, lines
+from helpers import line_of, lines, lint_files
 from helpers import strict_lint as lint_strict
 
 from rnnlint.settings.model import Settings
@@ -739,3 +739,82 @@ def test_rnn403_never_says_neither_logged_nor_kept_when_losses_are_printed(tmp_p
     assert "printed each epoch" in diags[0].message
     diags = lint_strict(tmp_path, _noise(printed="pass"), settings=Settings(select=["RNN403"]))
     assert diags and "neither logged nor kept" in diags[0].message
+
+
+DEMO = """\
+import numpy as np
+from tensorflow import keras
+
+inputs = np.random.random((32, 10, 8)).astype("float32")
+simple_rnn = keras.layers.SimpleRNN(4)
+output = simple_rnn(inputs)
+print(output.shape)
+
+model = keras.Sequential([keras.layers.Embedding(20000, 128), keras.layers.LSTM(128, dropout=0.3), keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=5.0), loss="binary_crossentropy")
+model.fit(x_train, y_train, validation_split=0.1, epochs=10)
+"""
+
+
+def test_rnn101_silent_on_a_simplernn_demo_beside_the_trained_lstm(tmp_path: Path) -> None:
+    assert found(tmp_path, "RNN101", DEMO) == []
+
+
+def test_rnn101_fires_when_the_simplernn_is_part_of_the_model(tmp_path: Path) -> None:
+    src = DEMO.replace("keras.layers.LSTM(128, dropout=0.3)", "simple_rnn")
+    assert found(tmp_path, "RNN101", src) == [line_of(src, "simple_rnn = keras.layers.SimpleRNN(4)")]
+    src = DEMO.replace("print(output.shape)", "logits = keras.layers.Dense(1)(output)")
+    assert found(tmp_path, "RNN101", src) == [line_of(src, "simple_rnn = keras.layers.SimpleRNN(4)")]
+
+
+GUARD_TRAIN = """\
+import torch
+import torch.nn as nn
+from utils import train_epoch
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(64, 256, num_layers=2, dropout=0.5)
+        self.fc = nn.Linear(256, 10)
+
+    def forward(self, x):
+        return self.fc(self.lstm(x)[0])
+
+
+model = Tagger()
+optimizer = torch.optim.Adam(model.parameters(), weight_decay=1e-5)
+for epoch in range(20):
+    train_epoch(model, optimizer, loader)
+    GUARD_HERE
+"""
+GUARD_UTILS = """\
+import torch
+
+
+def train_epoch(model, optimizer, loader):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        GUARD_THERE
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("here", "there", "fires"),
+    [
+        ("pass", "if not torch.isfinite(loss): continue", False),  # the guard in the imported helper
+        ("assert all(torch.isfinite(p).all() for p in model.parameters())", "pass", False),  # in the importer
+        ("pass", "pass", True),
+    ],
+)
+def test_rnn208_folder_and_single_script_modes_agree(tmp_path: Path, here: str, there: str, fires: bool) -> None:
+    files = {"train.py": GUARD_TRAIN.replace("GUARD_HERE", here), "utils.py": GUARD_UTILS.replace("GUARD_THERE", there)}
+    settings = Settings(select=["RNN208"])
+    for only in (None, ["train.py"], ["utils.py"]):
+        diags = lint_files(tmp_path, files, settings=settings, only=only)
+        assert bool([d for d in diags if d.code == "RNN208"]) is fires, only  # the folder, the script, the helper

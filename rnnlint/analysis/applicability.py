@@ -19,6 +19,7 @@ _PRINTS = {"print", "info", "write", "set_postfix", "set_description", "echo"}
 def add_applicability(modules: list[ModuleInfo], resolver: Resolver, facts: UnitFacts) -> None:
     """Fill ``facts.epochs`` and the ``printed_losses`` evidence."""
     facts.epochs = _epochs(modules, resolver)
+    _mark_demo_layers(modules, facts)
     for mod in modules:
         for node in _printed_losses(mod):
             facts.add_evidence("printed_losses", f"losses printed at {mod.where(node.lineno)}")
@@ -48,6 +49,48 @@ def _epochs(modules: list[ModuleInfo], resolver: Resolver) -> Value:
     if not found or any(v.number() is None for v in found):
         return UNKNOWN
     return max(found, key=lambda v: v.number() or 0.0)
+
+
+def _mark_demo_layers(modules: list[ModuleInfo], facts: UnitFacts) -> None:
+    """A plain-RNN layer bound to a name outside any model class, beside a gated (LSTM/GRU) layer, whose name is only
+    ever called and whose outputs are only printed or inspected: a demonstration of shapes, never trained."""
+    if not any(layer.cell != "rnn" for layer in facts.recurrent):
+        return
+    for layer in facts.recurrent:
+        if layer.cell != "rnn" or layer.owner or not layer.target or not layer.target.isidentifier():
+            continue
+        mod = next((m for m in modules if m.display == layer.loc.path), None)
+        if mod is not None and _only_called_and_shown(mod.tree, layer.target):
+            layer.demo = True
+
+
+def _only_called_and_shown(tree: ast.AST, name: str) -> bool:
+    results: set[str] = set()
+    calls = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == name:
+                calls += 1
+            elif any(
+                isinstance(n, ast.Name) and n.id == name
+                for a in [*node.args, *(k.value for k in node.keywords)]
+                for n in ast.walk(a)
+            ):
+                return False  # handed to something (a model, `.add`, a list): part of a model
+        elif isinstance(node, (ast.List, ast.Tuple)) and any(isinstance(e, ast.Name) and e.id == name for e in node.elts):
+            return False
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            fn = node.value.func
+            if isinstance(fn, ast.Name) and fn.id == name:
+                results |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    if not calls:
+        return False
+    for node in ast.walk(tree):  # the outputs go nowhere but print() and attribute reads (`.shape`)
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "print"):
+            given = [*node.args, *(k.value for k in node.keywords)]
+            if any(isinstance(a, ast.Name) and a.id in results for a in given):
+                return False
+    return True
 
 
 def _scope_at(mod: ModuleInfo, node: ast.AST) -> Scope:

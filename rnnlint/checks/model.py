@@ -13,7 +13,8 @@ from rnnlint.settings.model import Settings
 @rule("RNN101")
 def vanilla_rnn(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for layer in facts.recurrent:
-        if layer.cell == "rnn" and not layer.alternatives:  # a configurable cell type is a choice, not a default
+        # a configurable cell type is a choice, not a default; a demo cell beside the trained model is never trained
+        if layer.cell == "rnn" and not layer.alternatives and not layer.demo:
             yield Report(
                 layer.loc,
                 f"plain `{layer.display}` cell: its gradients vanish over long sequences; "
