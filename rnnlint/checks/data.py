@@ -48,8 +48,8 @@ def no_loss_curves(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     if facts.has("printed_losses"):
         where = facts.evidence["printed_losses"][0].removeprefix("losses printed at ")
         for loop in facts.loops[:1]:
-            if where.startswith(f"{loop.loc.path}:"):
-                where = f"line {where.rsplit(':', 1)[1]}"  # the same file: the line says it (and stays the same wherever it is run)
+            if where.startswith(f"{loop.loc.path}:"):  # the same file: its line says it, wherever rnnlint runs from
+                where = f"line {where.rsplit(':', 1)[1]}"
             yield Report(
                 loop.loc,
                 f"training and validation losses are printed each epoch ({where}) but not kept; keep them (a list, "
