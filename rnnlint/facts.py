@@ -234,6 +234,7 @@ class StepLoop:
     cell: str
     framework: str = "torch"
     is_cell: bool = True
+    model: str = ""  # the model instance stepped, when the call is to a whole model (`decoder(inp[:, c], h)`)
 
 
 @dataclass

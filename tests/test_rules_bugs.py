@@ -727,7 +727,7 @@ def test_rnn204_silent_on_a_run_too_short_to_decay(tmp_path: Path, epochs: str, 
 def test_rnn301_is_info_and_names_the_dropout_when_the_model_has_strong_dropout(tmp_path: Path) -> None:
     diags = lint_strict(tmp_path, _noise(), settings=Settings(select=["RNN301"]))
     assert len(diags) == 1 and diags[0].severity.label == "info"
-    assert "LSTM(dropout=0.5)" in diags[0].message and "weight_decay" in diags[0].message
+    assert "dropout: `LSTM(dropout=0.5)`" in diags[0].message and "weight_decay" in diags[0].message
     # a single torch layer's dropout= does nothing: no regularisation, the full warning
     diags = lint_strict(tmp_path, _noise(layers="1"), settings=Settings(select=["RNN301"]))
     assert len(diags) == 1 and diags[0].severity.label == "warning"
@@ -818,3 +818,63 @@ def test_rnn208_folder_and_single_script_modes_agree(tmp_path: Path, here: str, 
     for only in (None, ["train.py"], ["utils.py"]):
         diags = lint_files(tmp_path, files, settings=settings, only=only)
         assert bool([d for d in diags if d.code == "RNN208"]) is fires, only  # the folder, the script, the helper
+
+
+CHAR_RNN = """\
+import argparse
+
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model", default="gru")
+parser.add_argument("--n_layers", type=int, default=2)
+parser.add_argument("--learning_rate", type=float, default=0.01)
+args = parser.parse_args()
+
+
+class CharRNN(nn.Module):
+    def __init__(self, model="gru", n_layers=1):
+        super().__init__()
+        self.encoder = nn.Embedding(100, 256)
+        if model == "gru":
+            self.rnn = nn.GRU(256, 256, n_layers)
+        elif model == "lstm":
+            self.rnn = nn.LSTM(256, 256, n_layers)
+        self.decoder = nn.Linear(256, 100)
+
+    def forward(self, inp, hidden):
+        output, hidden = self.rnn(self.encoder(inp).view(1, inp.size(0), -1), hidden)
+        return self.decoder(output.view(inp.size(0), -1)), hidden
+
+
+decoder = CharRNN(args.model, n_layers=args.n_layers)
+optimizer = torch.optim.Adam(decoder.parameters(), lr=args.learning_rate)
+
+
+def train(inp, target, hidden):
+    optimizer.zero_grad()
+    loss = 0
+    for c in range(200):
+        output, hidden = decoder(INPUT, hidden)
+        loss += nn.functional.cross_entropy(output, target[:, c])
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_rnn501_a_whole_model_stepped_per_character(tmp_path: Path) -> None:
+    src = CHAR_RNN.replace("INPUT", "inp[:, c]")
+    assert found(tmp_path, "RNN501", src) == [line_of(src, "output, hidden = decoder(")]
+    fed_back = CHAR_RNN.replace("INPUT", "inp").replace("loss += ", "inp = output.argmax(-1)\n        loss += ")
+    assert found(tmp_path, "RNN501", fed_back) == []
+
+
+def test_rnn206_counts_alternative_cell_types_once(tmp_path: Path) -> None:
+    # GRU or LSTM for one attribute is one 2-layer stack, not four layers: 0.01 is within Adam's bound
+    assert found(tmp_path, "RNN206", CHAR_RNN.replace("INPUT", "inp[:, c]")) == []
+
+
+def test_rnn301_is_info_on_a_run_too_short_to_overfit(tmp_path: Path) -> None:
+    diags = lint_strict(tmp_path, _noise(layers="1", epochs="2"), settings=Settings(select=["RNN301"]))
+    assert len(diags) == 1 and diags[0].severity.label == "info" and "run of 2 epochs" in diags[0].message

@@ -1088,10 +1088,17 @@ class _Builder:
     def _inputs_and_loops(self) -> None:
         layers = {(layer.owner, layer.target): layer for layer in self.facts.recurrent if layer.target}
         layers.update(self._wrapped_cells())
+        models = {layer.owner: layer for layer in self.facts.recurrent if layer.owner and layer.framework == "torch"}
         for mod in self.modules if layers else ():
             for site in mod.calls:
                 text = expr_text(site.node.func)
                 layer = layers.get((site.scope.cls, text)) or layers.get((None, text))
+                if layer is None and site.loops and site.node.args and _one_step(site.node.args[0], site.loops[-1]):
+                    # `output, hidden = decoder(inp[:, c], hidden)`: a whole recurrent model stepped one time step per call
+                    model = self._model_class(text, Ctx(mod, site.scope), models)
+                    if model is not None and _teacher_forced(site.node.args[0], site.loops[-1]):
+                        self.facts.step_loops.append(StepLoop(mod.loc(site.node), model.display, "torch", False, text))
+                    continue
                 if layer is None or not site.node.args:
                     continue
                 ctx = Ctx(mod, site.scope)
@@ -1103,6 +1110,16 @@ class _Builder:
                 stepped = layer.is_cell or (layer.framework == "torch" and loop is not None and _one_step(arg, loop))
                 if stepped and loop is not None and _teacher_forced(arg, loop):
                     self.facts.step_loops.append(StepLoop(mod.loc(site.node), layer.display, layer.framework, layer.is_cell))
+
+    def _model_class(self, name: str, ctx: Ctx, models: dict[str, RecurrentLayer]) -> RecurrentLayer | None:
+        """The recurrent (non-cell) layer of the local model class that ``name`` is an instance of."""
+        if not name.isidentifier():
+            return None
+        bindings = ctx.scope.bindings.get(name) or ctx.mod.module_scope.bindings.get(name, [])
+        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.Call):
+            return None
+        layer = models.get(expr_text(bindings[0].node.func).rsplit(".", 1)[-1])
+        return layer if layer is not None and not layer.is_cell else None
 
     def _wrapped_cells(self) -> dict[tuple[str | None, str], RecurrentLayer]:
         """``cell = MultiRNNCell([LSTMCell(n) for _ in ...])``: the name a wrapper of cells is bound to, and a cell in

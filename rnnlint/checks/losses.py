@@ -11,6 +11,7 @@ from rnnlint.facts import Finding, UnitFacts
 from rnnlint.settings.model import Settings
 
 _CLASSIFICATION = ("ce", "nll", "bce", "bce_logits")
+SHORT_RUN = 3  # epochs (as RNN204): too short a run to overfit much, so missing L2 is a hint (RNN301)
 
 
 @rule("RNN301")
@@ -30,10 +31,13 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         if in_config:  # rnnlint's own config schema: set `optim.weight_decay` in the YAML
             fix = in_config[0].config_fixes["weight_decay"].fix(opt.loc.path, settings.fix.weight_decay)
         strong = _strong_dropout(facts, settings.dropout[0])
-        if strong:  # regularised already: L2 is a suggestion, not a missing guideline
+        epochs = facts.epochs.number()
+        if not strong and epochs is not None and epochs <= SHORT_RUN:
+            strong = f"a run of {epochs:g} epoch{'s' if epochs != 1 else ''}, too short to overfit much"
+        if strong:  # regularised already (or too short to need it): L2 is a suggestion, not a missing guideline
             yield Report(
                 opt.loc,
-                f"no weight decay or L2: the model is regularised by dropout ({strong}); a small L2 term may still help: "
+                f"no weight decay or L2 ({'dropout: ' if 'epoch' not in strong else ''}{strong}); a small L2 term may still help: "
                 f"{hint} (D8)",
                 fix,
                 lowered=Severity.INFO,

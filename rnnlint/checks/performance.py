@@ -20,6 +20,14 @@ _FUSED = {
 def python_step_loop(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for hit in facts.step_loops:
         fused = _FUSED.get(hit.framework, f"`nn.{hit.cell.replace('Cell', '')}`")
+        if hit.model:
+            yield Report(
+                hit.loc,
+                f"`{hit.model}` (a recurrent model with an `{hit.cell}`) is called one time step at a time in a Python "
+                "loop although every step's input is known; feed it the whole sequence in one call, which runs the "
+                "recurrence in one fused (cuDNN) kernel",
+            )
+            continue
         if not hit.is_cell:
             yield Report(
                 hit.loc,

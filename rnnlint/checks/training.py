@@ -170,8 +170,17 @@ def no_nan_guard(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
 def _stack_depth(facts: UnitFacts) -> int:
     """The deepest recurrent stack: layers of one model part add up, separate parts (encoder, decoder) do not."""
     per_owner: dict[str | None, float] = {}
+    chosen: dict[tuple[str | None, str | None], float] = {}  # one of several cell types for one attribute: counted once
     for layer in facts.recurrent:
-        per_owner[layer.owner] = per_owner.get(layer.owner, 0.0) + (layer.layer_count() or 0.0)
+        count = layer.layer_count() or 0.0
+        if layer.alternatives:
+            key = (layer.owner, layer.target)
+            if key in chosen:
+                per_owner[layer.owner] += max(0.0, count - chosen[key])
+                chosen[key] = max(chosen[key], count)
+                continue
+            chosen[key] = count
+        per_owner[layer.owner] = per_owner.get(layer.owner, 0.0) + count
     return int(max(per_owner.values(), default=0.0))
 
 
