@@ -117,3 +117,14 @@ def test_rules_command_shows_groups(capsys: pytest.CaptureFixture[str]) -> None:
     assert {r["code"]: r["group"] for r in data}["RNN202"] == "correctness"
     assert main(["rules"]) == 0
     assert "correctness" in capsys.readouterr().out
+
+
+def test_info_findings_of_other_groups_fold_with_the_advice(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # RNN301 (guideline) lowered to info on a 2-epoch run, RNN503 (perf, info): hints, folded with the advice
+    src = SOURCE.replace("for x, y in []:", "for epoch in range(2):\n  for x, y in []:").replace("\n    ", "\n      ")
+    src = src.replace("nn.RNN(64, 1024, dropout=0.5)", "nn.LSTM(64, 256, num_layers=2, dropout=0.5)")
+    p = tmp_path / "train.py"
+    p.write_text(src)
+    codes = [line.split(": ")[1].split()[0] for line in _concise(capsys, str(p)) if ": RNN" in line]
+    assert "RNN301" not in codes
+    assert any(" RNN301 [info]" in line for line in _concise(capsys, str(p), "--show-advice"))

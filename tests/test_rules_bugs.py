@@ -878,3 +878,9 @@ def test_rnn206_counts_alternative_cell_types_once(tmp_path: Path) -> None:
 def test_rnn301_is_info_on_a_run_too_short_to_overfit(tmp_path: Path) -> None:
     diags = lint_strict(tmp_path, _noise(layers="1", epochs="2"), settings=Settings(select=["RNN301"]))
     assert len(diags) == 1 and diags[0].severity.label == "info" and "run of 2 epochs" in diags[0].message
+
+
+def test_rnn111_silent_when_a_loader_option_sorts_the_batches(tmp_path: Path) -> None:
+    src = PACK.replace("LENGTHS", "lengths").replace(" EXTRA", "")
+    src += "\nloader = BucketIterator(train_data, batch_size=64, sort_within_batch=True)\n"
+    assert found(tmp_path, "RNN111", src) == []

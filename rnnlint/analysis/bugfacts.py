@@ -311,7 +311,8 @@ class BugFinder:
 
     # -- RNN111: pack_padded_sequence misuse -------------------------------------------------------
     def _packing(self) -> None:
-        sorts = self._mentions({"sort", "sorted", "argsort", "descending"})
+        # any sorting in sight, also a loader's option (torchtext `sort_within_batch=True`, `sort_key=`)
+        sorts = any("sort" in m.source for m in self.modules)
         for mod, site in self._sites():
             fn = site.node.func
             name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""

@@ -25,9 +25,15 @@ def arrange(
     (then advice can fail the run, so it must be seen), or a selector that names it more precisely than
     ``ALL`` (``--select advice``, ``--select RNN103``)."""
     show = show_advice or Severity.parse(threshold) <= Severity.INFO
-    kept = [d for d in diags if show or d.group != "advice" or any(specificity(d.code, s) > 3 for s in selectors)]
+    kept = [d for d in diags if show or not is_advice(d) or any(specificity(d.code, s) > 3 for s in selectors)]
     kept.sort(key=lambda d: (_RANK.get(d.group, len(GROUPS)), *d.sort_key()))
     return kept, len(diags) - len(kept)
+
+
+def is_advice(d: Diagnostic) -> bool:
+    """The advice group, and any finding at ``info`` (a guideline its rule found only weakly applicable, a
+    performance hint): hints, not things to act on first."""
+    return d.group == "advice" or d.severity <= Severity.INFO
 
 
 def folded_line(count: int) -> str:
