@@ -884,3 +884,24 @@ def test_rnn111_silent_when_a_loader_option_sorts_the_batches(tmp_path: Path) ->
     src = PACK.replace("LENGTHS", "lengths").replace(" EXTRA", "")
     src += "\nloader = BucketIterator(train_data, batch_size=64, sort_within_batch=True)\n"
     assert found(tmp_path, "RNN111", src) == []
+
+
+TF1_BIDI = """\
+import tensorflow.compat.v1 as tf
+from tensorflow.contrib import rnn
+
+x = tf.unstack(inputs, 28, 1)
+lstm_fw_cell = rnn.BasicLSTMCell(128, forget_bias=1.0)
+lstm_bw_cell = rnn.BasicLSTMCell(128, forget_bias=1.0)
+outputs, _, _ = rnn.static_bidirectional_rnn(lstm_fw_cell, lstm_bw_cell, x, dtype=tf.float32)
+logits = tf.matmul(READ, weights) + biases
+loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y))
+train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+"""
+
+
+def test_rnn110_tf1_static_bidirectional_last_output(tmp_path: Path) -> None:
+    # aymericdamien/TensorFlow-Examples#201
+    src = TF1_BIDI.replace("READ", "outputs[-1]")
+    assert found(tmp_path, "RNN110", src) == [line_of(src, "logits = tf.matmul(")]
+    assert found(tmp_path, "RNN110", TF1_BIDI.replace("READ", "tf.reduce_mean(tf.stack(outputs), 0)")) == []

@@ -191,6 +191,26 @@ class BugFinder:
                     if why:
                         self.facts.bidirectional_last_step.append(Finding(mod.loc(node), f"{ast.unparse(node)}|{why}|{display}"))
         self._keras_bidirectional_sequences()
+        self._tf1_static_bidirectional()
+
+    def _tf1_static_bidirectional(self) -> None:
+        """``outputs, _, _ = static_bidirectional_rnn(fw, bw, inputs)`` then ``outputs[-1]``: a list over time whose
+        last element holds the backward direction after one step."""
+        for mod, site in self._sites():
+            q = self.resolver.qualname(site.node.func, Ctx(mod, site.scope)) or ""
+            if not q.endswith(("static_bidirectional_rnn", "stack_bidirectional_rnn")):
+                continue
+            stmt = site.stmt
+            if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+                continue
+            target = stmt.targets[0]
+            first = target.elts[0] if isinstance(target, (ast.Tuple, ast.List)) and target.elts else target
+            if not isinstance(first, ast.Name):
+                continue
+            for _name, node in _reads_after(site, first.id):
+                if _minus_one(node.slice):
+                    name = q.rsplit(".", 1)[-1]
+                    self.facts.bidirectional_last_step.append(Finding(mod.loc(node), f"{ast.unparse(node)}|output|{name}"))
 
     def _keras_bidirectional_sequences(self) -> None:
         """``y = Bidirectional(LSTM(n, return_sequences=True))(x)`` then ``y[:, -1]``."""
