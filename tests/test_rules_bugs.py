@@ -905,3 +905,10 @@ def test_rnn110_tf1_static_bidirectional_last_output(tmp_path: Path) -> None:
     src = TF1_BIDI.replace("READ", "outputs[-1]")
     assert found(tmp_path, "RNN110", src) == [line_of(src, "logits = tf.matmul(")]
     assert found(tmp_path, "RNN110", TF1_BIDI.replace("READ", "tf.reduce_mean(tf.stack(outputs), 0)")) == []
+
+
+def test_rnn204_a_one_epoch_fit_in_a_loop_is_not_a_short_run(tmp_path: Path) -> None:
+    src = KERAS_DECAY.replace(" REG", "").replace("OPT", "keras.optimizers.Adam(1e-3, global_clipnorm=5.0)")
+    src = src.replace("model.fit(x_train, y_train, validation_split=0.1, epochs=10)", "for r in range(20):\n    model.fit(x_train, y_train, validation_split=0.1, epochs=1)")
+    assert found(tmp_path, "RNN204", src) != []
+    assert found(tmp_path, "RNN204", src.replace("for r in range(20):\n    ", "").replace("epochs=1", "epochs=2")) == []

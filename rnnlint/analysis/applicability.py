@@ -34,7 +34,8 @@ def _epochs(modules: list[ModuleInfo], resolver: Resolver) -> Value:
         for site in mod.calls:
             for k in site.node.keywords:
                 if k.arg in _EPOCH_KEYWORDS:
-                    found.append(resolver.evaluate(k.value, Ctx(mod, site.scope)))
+                    # `fit(epochs=1)` inside a loop trains once per round: the run's length is not this value
+                    found.append(UNKNOWN if site.loops else resolver.evaluate(k.value, Ctx(mod, site.scope)))
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.For) and set(split_words(ast.unparse(node.target))) & _EPOCH_WORDS:
                 it = node.iter

@@ -37,7 +37,8 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         if strong:  # regularised already (or too short to need it): L2 is a suggestion, not a missing guideline
             yield Report(
                 opt.loc,
-                f"no weight decay or L2 ({'dropout: ' if 'epoch' not in strong else ''}{strong}); a small L2 term may still help: "
+                f"`{opt.display}` has no weight decay and there is no L2 ({'dropout: ' if 'epoch' not in strong else ''}{strong}); "
+                f"a small L2 term may still help: "
                 f"{hint} (D8)",
                 fix,
                 lowered=Severity.INFO,
