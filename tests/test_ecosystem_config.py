@@ -30,6 +30,7 @@ class SentimentClassifier(nn.Module):
 model = SentimentClassifier()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 for x, y in []:
+    opt.zero_grad()
     loss = model(x).sum()
     loss.backward()
     opt.step()

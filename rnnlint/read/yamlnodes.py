@@ -73,6 +73,10 @@ def load(data: bytes) -> YamlDoc | SourceError:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return SourceError(f"cannot decode as UTF-8: {exc.reason}")
+    if text.lstrip()[:1] in ("{", "["):
+        # a flow document (JSON): indentation means nothing there and JSON allows tabs in it, which PyYAML's scanner
+        # refuses; one space per leading tab keeps every column (block YAML with tabs stays refused)
+        text = re.sub(r"(?m)^[ \t]+", lambda m: m.group(0).replace("\t", " "), text)
     node = _compose_fast(text)
     try:
         if node is None:

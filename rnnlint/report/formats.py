@@ -47,6 +47,7 @@ def as_json(d: Diagnostic) -> dict[str, Any]:
         "code": d.code,
         "name": d.name,
         "severity": d.severity.label,
+        "group": d.group,
         "message": d.message,
         "path": d.loc.path,
         "line": d.loc.shown_line,
@@ -292,7 +293,12 @@ def sarif_rule(code: str) -> dict[str, Any]:
         "help": {"text": f"{info.summary}\nSee {rule_url(info.code)}", "markdown": body} if body else {"text": info.summary},
         "helpUri": rule_url(info.code),
         "defaultConfiguration": {"level": _SARIF_LEVEL[info.severity]},
-        "properties": {"guideline": info.guideline, "fix": info.fix, "tags": [info.severity.label]},
+        "properties": {
+            "guideline": info.guideline,
+            "fix": info.fix,
+            "group": info.group,
+            "tags": [info.severity.label, info.group],
+        },
     }
 
 
@@ -329,7 +335,7 @@ def sarif_log(diags: list[Diagnostic], version: str) -> dict[str, Any]:
         fix = _sarif_fix(d)
         if fix is not None:
             result["fixes"] = [fix]
-        props: dict[str, Any] = {}
+        props: dict[str, Any] = {"group": d.group} if d.group else {}
         if d.loc.cell is not None:
             props["cell"] = d.loc.cell
         if d.notes:

@@ -354,9 +354,10 @@ class Linter:
                 d.message,
                 d.loc,
                 info.name if info else d.code,
-                info.severity if info else Severity.WARNING,
+                d.lowered or (info.severity if info else Severity.WARNING),
                 d.fix,
                 d.notes,
+                info.group if info else "",
             )
             unique.setdefault((d.loc.path, d.code, d.loc.line, d.loc.col, d.message), full)
         self.result.diagnostics = sorted(unique.values(), key=Diagnostic.sort_key)

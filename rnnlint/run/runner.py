@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.read.source import read_regular
+from rnnlint.ruledocs import group_of
 from rnnlint.run import cachefiles
 from rnnlint.run.cachefiles import build_id, read_json, write_json
 from rnnlint.run.engine import Linter, Result, collector_paused
@@ -503,6 +504,7 @@ def _decode(data: dict[str, Any]) -> Result:
                 if fix is None
                 else Fix(fix["applicability"], fix["message"], tuple(Edit(Loc(*e["loc"]), e["content"]) for e in fix["edits"])),
                 tuple(d["notes"]),
+                group_of(d["code"]),
             )
         )
     return Result(diags, int(data["files"]), dict(data["sources"]), [str(n) for n in data.get("notices", [])])
