@@ -136,7 +136,7 @@ def test_fix_constants_come_from_the_config(tmp_path: Path) -> None:
     result = Linter(settings, [tmp_path / "s"]).run(list(discover([tmp_path / "s"], [])))
     fixes = {d.code: d.fix for d in result.diagnostics if d.fix}
     assert "max_norm=1.0" in fixes["RNN201"].edits[-1].content
-    assert fixes["RNN301"].edits[0].content.endswith("weight_decay=0.0001")
+    assert fixes["RNN301"].edits[0].content.endswith("weight_decay=0.0001)")  # the call, rewritten whole
 
 
 def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
@@ -163,25 +163,36 @@ def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
         ("f(a,\n  b)\n", "f(a,\n  b, z=1)\n"),
         ("f('é', b)\n", "f('é', b, z=1)\n"),
         ("f(x for x in y)\n", None),
+        # comments inside the call, before and after the last argument
+        ("f(a,  # first\n  b  # last\n)\n", "f(a,  # first\n  b, z=1  # last\n)\n"),
+        ("f(\n    a,  # one\n    b,  # two\n)\n", "f(\n    a,  # one\n    b,  # two\n    z=1,\n)\n"),
+        # a call inside a parenthesised, a backslash-continued and a semicolon-joined statement
+        ("x = (\n    f(a)\n)\n", "x = (\n    f(a, z=1)\n)\n"),
+        ("x = 1 + \\\n    f(a)\n", "x = 1 + \\\n    f(a, z=1)\n"),
+        ("y = 0; x = f(a); z = 2\n", "y = 0; x = f(a, z=1); z = 2\n"),
+        # under a decorator, in an async function
+        ("@f(a)\ndef g():\n    pass\n", "@f(a, z=1)\ndef g():\n    pass\n"),
+        ("async def g():\n    await f(a)\n", "async def g():\n    await f(a, z=1)\n"),
     ],
 )
 def test_keyword_insertion_keeps_commas_and_comments(src: str, expected: str | None) -> None:
     from rnnlint.analysis.pyindex import parse_module
     from rnnlint.analysis.sites import kwarg_site
-    from rnnlint.read.source import SourceError
+    from rnnlint.checks.fixes import add_kwarg
+    from rnnlint.fix.textedit import apply_to_text
+    from rnnlint.read.source import SourceError, python_lines
 
     mod = parse_module(src.encode(), "x.py", "x.py")
     assert not isinstance(mod, SourceError)
-    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call))
+    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "f")
     site = kwarg_site(mod, call)
     if expected is None:
         assert site is None
         return
-    assert site is not None
-    lines = src.splitlines(keepends=True)
-    line = lines[site.loc.line - 1]
-    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.edit("z=1").content + line[site.loc.col - 1 :]
-    assert "".join(lines) == expected
+    fix = add_kwarg(site, "z", "1", "add z")
+    assert fix is not None and len(fix.edits) == 1  # one edit: the call, as LibCST generates it
+    fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN201", "m", site.loc, fix=fix)])
+    assert applied and fixed == expected
 
 
 def _notebook(tmp_path: Path, sources: list[object]) -> Path:
