@@ -8,6 +8,11 @@ plus standard-library modules (80), about the size the performance issue names.
     python benchmarks/bench.py --size tiny     # CI: keeps the script working
     python benchmarks/bench.py --keep /tmp/b   # leaves the corpus in /tmp/b/corpus, e.g. to profile:
     python -m cProfile -s cumtime -m rnnlint --no-cache --jobs 1 /tmp/b/corpus
+    python benchmarks/bench.py --baseline /tmp/base   # also times the rnnlint checkout in /tmp/base, same corpus, same run
+
+Besides the cold run in the concise format, it times the cold run in the full and json formats (json writes
+every fix's edits, so it pays for making them) and ``--fix --unsafe-fixes`` on the fix corpus (the before trees
+of fixtures/fixes, copied afresh for each run).
 """
 
 from __future__ import annotations
@@ -70,8 +75,34 @@ def median_time(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def cli(*args: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, check=False)
+def cli(*args: str, checkout: Path | None = None) -> Callable[[], object]:
+    """One rnnlint run, of this checkout or of ``checkout`` (another one, imported in its place)."""
+    env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout)}
+    return lambda: subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, check=False, env=env)
+
+
+def fix_run(work: Path, jobs: int, checkout: Path | None = None) -> Callable[[], float]:
+    """``--fix --unsafe-fixes`` on a fresh copy of the fix cases' before trees; returns the seconds of the run alone."""
+
+    def run() -> float:
+        shutil.rmtree(work, ignore_errors=True)
+        for case in sorted((ROOT / "fixtures" / "fixes").iterdir()):
+            if (case / "before").is_dir():
+                shutil.copytree(case / "before", work / case.name)
+        start = time.perf_counter()
+        cli(str(work), "--fix", "--unsafe-fixes", "--no-cache", "--exit-zero", f"--jobs={jobs}", checkout=checkout)()
+        return time.perf_counter() - start
+
+    return run
+
+
+def lint_run(args: list[str], checkout: Path | None = None) -> Callable[[], float]:
+    run = cli(*args, checkout=checkout)
+    return lambda: median_time(run, 1)
+
+
+def median_of(fn: Callable[[], float], runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
 
 
 _MEASURED = (
@@ -112,6 +143,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the corpus in DIR and leave it there (to profile)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="another rnnlint checkout to time on the same corpus")
     args = parser.parse_args()
     scripts, stdlib = SIZES[args.size]
     if args.keep is not None:
@@ -126,6 +158,10 @@ def main() -> int:
         common = ["--output-format", "concise", "--exit-zero", f"--jobs={args.jobs}"]  # the corpus's own config
         print(f"corpus: {len(files)} files, {lines} lines; {args.runs} runs each; medians")
         cold = median_time(cli(str(corpus), "--no-cache", *common), args.runs)
+        cold_args = {fmt: [str(corpus), "--no-cache", *common[2:], "--output-format", fmt] for fmt in ("full", "json")}
+        cold_full = median_time(cli(*cold_args["full"]), args.runs)
+        cold_json = median_time(cli(*cold_args["json"]), args.runs)
+        fixing = median_of(fix_run(Path(tmp) / "fixes", args.jobs), args.runs)
         cli(str(corpus), "--cache-dir", str(cache), *common)()  # fill the cache
         # a warm run is short, so one busy moment on a shared machine moves it most: three times the samples
         warm = median_time(cli(str(corpus), "--cache-dir", str(cache), *common), 3 * args.runs)
@@ -135,6 +171,8 @@ def main() -> int:
         floor_cst = median_time(libcst_floor(files), 1 if args.size == "full" else args.runs)
         rows = [
             ("rnnlint cold", cold),
+            ("rnnlint cold, full format", cold_full),
+            ("rnnlint cold, json format", cold_json),
             ("rnnlint warm (cache)", warm),
             ("ast.parse floor, 1 core", floor_ast),
             ("LibCST parse floor, 1 core", floor_cst),
@@ -156,12 +194,28 @@ def main() -> int:
             ("warm / cold", warm / cold, 0.1, ""),
             ("one file / import libcst", one / import_libcst, 2.0, ""),
         ]
-        if len(rows) > 4:
-            milestones.append(("cold / ruff --select ALL", cold / rows[4][1], 1.0, "goal "))
+        ruff_row = next((t for name, t in rows if name.startswith("ruff")), None)
+        if ruff_row is not None:
+            milestones.append(("cold / ruff --select ALL", cold / ruff_row, 1.0, "goal "))
         for name, ratio, target, kind in milestones:
             # the targets are set for the full corpus: on a smaller one start-up costs weigh more, no verdict
             verdict = ("met" if ratio <= target else "NOT met") if args.size == "full" else "judged at --size full only"
             print(f"  {name:26} {ratio:6.2f}  ({kind}<= {target:g}: {verdict})")
+        print(f"\n--fix --unsafe-fixes on the fix corpus: {fixing:.2f} s (median)")
+        if args.baseline is not None:
+            print(f"\nthis checkout / {args.baseline} (same corpus, runs interleaved, medians):")
+            lint_args = {"cold, concise": [str(corpus), "--no-cache", *common], **{f"cold, {f}": a for f, a in cold_args.items()}}
+            pairs = {name: (lint_run(a), lint_run(a, args.baseline)) for name, a in lint_args.items()}
+            pairs["--fix on the fix corpus"] = (
+                fix_run(Path(tmp) / "fixes", args.jobs),
+                fix_run(Path(tmp) / "fixes", args.jobs, args.baseline),
+            )
+            for name, (ours, theirs) in pairs.items():
+                mine, base = [], []
+                for _ in range(args.runs):  # interleaved: a busy moment on a shared machine hits both
+                    mine.append(ours())
+                    base.append(theirs())
+                print(f"  {name:26} {statistics.median(mine) / statistics.median(base):6.2f}")
         print("\nscaling (time per file relative to 1x; peak memory of a serial run relative to 1x):")
         base = base_mem = None
         for scale in (1, 4, 16) if args.size != "tiny" else (1, 2):

@@ -97,15 +97,20 @@ class AddImport:
 
 
 @dataclass(frozen=True)
-class SplitMinimize:
-    """TF1 ``head opt.minimize(loss, ...)`` -> compute_gradients, clip_by_global_norm, apply_gradients."""
+class MinimizeRewrite:
+    """TF1 ``head opt.minimize(loss, ...)`` alone on its lines -> compute_gradients, clip_by_global_norm, apply_gradients."""
 
-    site: MinimizeRewrite
-    tf: str  # the module's TF namespace
-    norm: str
+    statement: Span  # the statement, replaced whole
+    indent: str
+    bind: bool  # the receiver is constructed in place: bound to ``optimizer`` once
+    grads: str
+    variables: str
+    tf: str = ""  # the module's TF namespace and the clip norm: filled in by the fix
+    norm: str = ""
 
 
-Change = CallChange | ExprChange | InsertStatement | MoveStatement | AddImport | SplitMinimize
+Change = CallChange | ExprChange | InsertStatement | MoveStatement | AddImport | MinimizeRewrite
+CHANGE_PARTS = (Span, KwargSite, LineSite, CallChange, ExprChange, InsertStatement, MoveStatement, AddImport, MinimizeRewrite)
 
 
 @dataclass(frozen=True)
@@ -377,17 +382,6 @@ class UnitFacts:
 
 
 # -- sites for the TensorFlow, optax and Keras fixes (constants come from settings when the fix is built) --
-
-
-@dataclass(frozen=True)
-class MinimizeRewrite:
-    """``head opt.minimize(loss, ...)``, alone on its lines, whose names the split can bind."""
-
-    statement: Span  # the statement, replaced whole
-    indent: str
-    bind: bool  # the receiver is constructed in place: bound to ``optimizer`` once
-    grads: str
-    variables: str
 
 
 @dataclass(frozen=True)

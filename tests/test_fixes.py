@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,3 +279,34 @@ def test_no_line_site_for_a_statement_that_shares_its_line(src: str) -> None:
     own = parse_module(b"loss.backward()\noptimizer.step()\n", "x.py", "x.py")
     assert not isinstance(own, SourceError)
     assert line_site_after(own, next(n for n in ast.walk(own.tree) if isinstance(n, ast.Call))) is not None
+
+
+_LOADS_LIBCST = (
+    "import runpy, sys\n"
+    "sys.argv = ['rnnlint', *sys.argv[1:]]\n"
+    "try:\n    runpy.run_module('rnnlint', run_name='__main__')\n"
+    "except SystemExit:\n    pass\n"
+    "print('libcst loaded:', 'libcst' in sys.modules)\n"
+)
+
+
+@pytest.mark.parametrize(("fmt", "loads"), [("concise", False), ("full", False), ("json", True)])
+def test_libcst_runs_only_for_fixes_that_are_shown(fmt: str, loads: bool, tmp_path: Path) -> None:
+    """A lint that only reports its fixes never loads LibCST; one that prints their edits (JSON) does."""
+    shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
+    args = [str(tmp_path / "s"), "--no-cache", "--jobs", "1", "--exit-zero", "--output-format", fmt]
+    done = subprocess.run([sys.executable, "-c", _LOADS_LIBCST, *args], capture_output=True, text=True, check=False)
+    assert f"libcst loaded: {loads}" in done.stdout, done.stderr[-2000:]
+    if fmt == "json":
+        fixes = [d["fix"] for d in json.loads(done.stdout.rsplit("libcst loaded", 1)[0]) if d["fix"]]
+        assert fixes and all(f["edits"] for f in fixes)
+
+
+def test_a_cached_fix_keeps_its_changes_and_makes_the_same_edits(tmp_path: Path) -> None:
+    """The cache stores a fix's changes, not its edits: a cached run makes them on demand, the same as a fresh one."""
+    shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
+    args = [str(tmp_path / "s"), "--cache-dir", str(tmp_path / "cache"), "--exit-zero", "--output-format", "json"]
+    runs = [subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, text=True, check=False) for _ in "ab"]
+    fresh, cached = (json.loads(r.stdout) for r in runs)
+    assert fresh == cached and any(d["fix"] and d["fix"]["edits"] for d in cached)
+    assert b'"changes"' in b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*.json"))

@@ -255,7 +255,7 @@ def test_ctc_log_softmax_on_a_name_and_not_on_softmax(tmp_path: Path) -> None:
 def test_non_atomic_input_is_parenthesised() -> None:
     from rnnlint.analysis.pyindex import parse_module
     from rnnlint.analysis.tfsites import log_softmax_edits
-    from rnnlint.checks.codemods import Codemod
+    from rnnlint.checks.fixes import Codemod
     from rnnlint.read.source import SourceError
 
     src = "ctc(a if b else c, y)\n"

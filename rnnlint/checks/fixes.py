@@ -1,15 +1,17 @@
 """Building fixes from the sites the facts carry. Constants come from ``[tool.rnnlint.fix]`` (the guidelines' values by default).
 
-A fix here says what changes where; :class:`rnnlint.checks.codemods.Codemod` makes its edits with LibCST the first
-time they are read, so a lint that only reports fixes never parses anything for them.
+A fix here says what changes where; its :class:`Codemod` makes the edits with LibCST the first time they are read
+(``--fix``, ``--diff``, JSON/SARIF edits, a code action), so a lint that only reports fixes never loads LibCST.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from rnnlint.checks.codemods import Codemod
-from rnnlint.diagnostics import Fix
+from rnnlint.diagnostics import Edit, Fix, Loc
 from rnnlint.facts import (
     AddImport,
     CallChange,
@@ -21,7 +23,6 @@ from rnnlint.facts import (
     Optimizer,
     PlateauSite,
     RecurrentLayer,
-    SplitMinimize,
     TrainingLoop,
 )
 
@@ -30,6 +31,33 @@ def number(value: float) -> str:
     """A constant as a reader writes it: ``5.0``, ``0.5``, ``1e-5`` (not ``1e-05``)."""
     text = repr(float(value))
     return re.sub(r"e([+-])0*(\d)", lambda m: f"e{'-' if m.group(1) == '-' else ''}{m.group(2)}", text)
+
+
+@dataclass(frozen=True)
+class Codemod:
+    """A fix's changes; :mod:`rnnlint.checks.cstedits` makes their edits with LibCST on first use."""
+
+    changes: tuple[Change, ...]
+
+    def edits(self) -> tuple[Edit, ...]:
+        from rnnlint.checks import cstedits  # LibCST loads only when a fix is applied or shown
+
+        return cstedits.edits(self.changes)
+
+    def paths(self) -> set[str]:
+        """The files the edits will be in, known without making them."""
+        return set(_paths(self.changes))
+
+
+def _paths(value: object) -> Iterator[str]:
+    if isinstance(value, Loc):
+        yield value.path
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _paths(item)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _paths(getattr(value, f.name))
 
 
 def planned(applicability: str, message: str, *changes: Change) -> Fix | None:
@@ -123,7 +151,7 @@ def clip_tf_step(loop: TrainingLoop, norm: str) -> Fix | None:
     return planned(
         "safe",
         f"split `minimize()` into `compute_gradients`, `{tf}.clip_by_global_norm(..., {norm})` and `apply_gradients`",
-        SplitMinimize(loop.minimize, tf, norm),
+        dataclasses.replace(loop.minimize, tf=tf, norm=norm),
     )
 
 
