@@ -45,7 +45,7 @@ class LineSite:
     indent: str
 
 
-# -- what a fix does at one site; rnnlint.checks.codemods renders each change as one text edit with LibCST --------
+# -- what a fix does at one site; rnnlint.checks.cstedits makes each change's edit with LibCST, on demand ---------
 
 
 @dataclass(frozen=True)

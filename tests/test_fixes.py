@@ -310,3 +310,58 @@ def test_a_cached_fix_keeps_its_changes_and_makes_the_same_edits(tmp_path: Path)
     fresh, cached = (json.loads(r.stdout) for r in runs)
     assert fresh == cached and any(d["fix"] and d["fix"]["edits"] for d in cached)
     assert b'"changes"' in b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*.json"))
+
+
+def _call_change(src: str, **change: object) -> str:
+    """``src`` with one CallChange made on its call to ``f`` (through the fix's codemod and the text applier)."""
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import span_of
+    from rnnlint.checks.fixes import planned
+    from rnnlint.facts import CallChange
+    from rnnlint.fix.textedit import apply_to_text
+    from rnnlint.read.source import SourceError, python_lines
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) in ("f", "nn.RNN"))
+    fix = planned("unsafe", "m", CallChange(span_of(mod, call), **change))  # type: ignore[arg-type]
+    assert fix is not None and len(fix.edits) == 1
+    fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN101", "m", fix.edits[0].loc, fix=fix)])
+    assert applied
+    ast.parse(fixed)
+    return fixed
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("f(a, k=1)\n", "f(a)\n"),
+        ("f(k=1)\n", "f()\n"),
+        ("f(a, k=1, b=2)\n", "f(a, b=2)\n"),
+        ("f(a, k=1,)\n", "f(a,)\n"),
+        ("f(\n    a,  # keep\n    k=1,  # goes with k\n)\n", "f(\n    a,  # keep\n)\n"),
+        ("f(\n    a,\n    k=1,  # goes with k\n    b=2,\n)\n", "f(\n    a,\n    b=2,\n)\n"),
+        ("f(a,  # keep\n  k=1)\n", "f(a  # keep\n)\n"),
+        ("x = (f(a, k=1) +\n     2)\n", "x = (f(a) +\n     2)\n"),
+        ("x = 1; y = f(a, k=1); z = 2\n", "x = 1; y = f(a); z = 2\n"),
+    ],
+)
+def test_dropping_a_keyword_keeps_commas_and_the_other_comments(src: str, expected: str) -> None:
+    assert _call_change(src, drop=("k",)) == expected
+
+
+@pytest.mark.parametrize(
+    ("src", "change", "expected"),
+    [
+        ("self.rnn = nn.RNN(  # why\n    8, 16,\n)\n", {"func": "nn.GRU"}, "self.rnn = nn.GRU(  # why\n    8, 16,\n)\n"),
+        ("m = f(\n    a,\n)\n", {"wrap": "g"}, "m = g(f(\n    a,\n))\n"),
+        ("f(x, callbacks=[a])\n", {"append": ("callbacks", "b")}, "f(x, callbacks=[a, b])\n"),
+        ("f(\n    x,\n    callbacks=[\n        a,  # first\n    ],\n)\n", {"append": ("callbacks", "b")},
+         "f(\n    x,\n    callbacks=[\n        a,  # first\n        b,\n    ],\n)\n"),
+        ("f(x)\n", {"append": ("callbacks", "b")}, "f(x, callbacks=[b])\n"),
+        ("f(\n    a,\n    b,\n)\n", {"first": "c"}, "f(\n    c,\n    a,\n    b,\n)\n"),
+        ("@f(a)\nasync def g():\n    pass\n", {"set": (("k", "True"),)}, "@f(a, k=True)\nasync def g():\n    pass\n"),
+    ],
+)
+def test_call_changes_keep_the_call_layout(src: str, change: dict[str, object], expected: str) -> None:
+    assert _call_change(src, **change) == expected

@@ -21,33 +21,22 @@ def editable(mod: ModuleInfo) -> bool:
     return mod.config_positions is None
 
 
-def _start(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
-    """(line, 0-based character column) where ``node`` starts."""
-    line: int = getattr(node, "lineno", 1)
-    return line, char_col(mod.lines[line - 1], getattr(node, "col_offset", 0))
-
-
-def _end(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
-    line: int = getattr(node, "end_lineno", None) or getattr(node, "lineno", 1) or 1
-    return line, char_col(mod.lines[line - 1], getattr(node, "end_col_offset", 0) or 0)
-
-
-def _text(mod: ModuleInfo, a: tuple[int, int], b: tuple[int, int]) -> str:
-    if a[0] == b[0]:
-        return mod.lines[a[0] - 1][a[1] : b[1]]
-    middle = mod.lines[a[0] : b[0] - 1]
-    return "\n".join([mod.lines[a[0] - 1][a[1] :], *middle, mod.lines[b[0] - 1][: b[1]]])
-
-
-def source_of(mod: ModuleInfo, node: ast.AST) -> str:
-    """The node's source text (lines joined with ``\\n``)."""
-    return _text(mod, _start(mod, node), _end(mod, node))
+def _text(mod: ModuleInfo, line: int, col: int, end_line: int, end_col: int) -> str:
+    """The text between two 1-based (line, character column) positions, lines joined with ``\\n``."""
+    lines = mod.lines[line - 1 : end_line]
+    lines[-1] = lines[-1][: end_col - 1]
+    lines[0] = lines[0][col - 1 :]
+    return "\n".join(lines)
 
 
 def span_of(mod: ModuleInfo, node: ast.AST) -> Span:
     """The node's exact span and text: what a codemod parses and replaces."""
-    a, b = _start(mod, node), _end(mod, node)
-    return Span(mod.span(a[0], a[1] + 1, b[0], b[1] + 1), _text(mod, a, b))
+    loc = mod.loc(node)
+    return Span(loc, _text(mod, loc.line, loc.col, loc.end_line, loc.end_col))
+
+
+def source_of(mod: ModuleInfo, node: ast.AST) -> str:
+    return span_of(mod, node).text
 
 
 def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
@@ -145,4 +134,4 @@ def import_block(mod: ModuleInfo) -> Span | None:
         cell = mod.cells[last.end_lineno - 1][0]
         first = next(n for n in range(1, last.end_lineno + 1) if mod.cells[n - 1][0] == cell)
     end = len(mod.lines[last.end_lineno - 1].rstrip("\r\n"))
-    return Span(mod.span(first, 1, last.end_lineno, end + 1), _text(mod, (first, 0), (last.end_lineno, end)))
+    return Span(mod.span(first, 1, last.end_lineno, end + 1), _text(mod, first, 1, last.end_lineno, end + 1))

@@ -75,17 +75,16 @@ def _append(items: Sequence[Any], new: Any, closing: Any, opening: Any) -> tuple
 
 
 def _drop(items: list[Any], closing: Any, i: int) -> tuple[list[Any], Any]:
-    """``items`` without the ``i``-th and its comma (its line, one per line); the one before may now end them."""
+    """``items`` without the ``i``-th and its comma (its line, one per line); the one before may now end them,
+    keeping the comment after its comma."""
     trailing = isinstance(items[-1].comma, cst.Comma)
     items = items[:i] + items[i + 1 :]
     if items and i == len(items):
-        prev = items[-1]
+        own = items[-1].comma.whitespace_after
+        if isinstance(own, cst.ParenthesizedWhitespace):
+            closing = own.with_changes(last_line=closing.last_line if isinstance(closing, cst.ParenthesizedWhitespace) else _NONE)
         if not trailing:
-            items[-1] = prev.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        elif isinstance(prev.comma.whitespace_after, cst.ParenthesizedWhitespace) and isinstance(
-            closing, cst.ParenthesizedWhitespace
-        ):
-            closing = closing.with_changes(first_line=prev.comma.whitespace_after.first_line)  # its comment stays
+            items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return items, closing
 
 
