@@ -137,6 +137,19 @@ def libcst_floor(files: list[Path]) -> Callable[[], object]:
     return lambda: [libcst.parse_module(f.read_bytes()) for f in files]
 
 
+def compare(baseline: Path, tmp: Path, lint_args: dict[str, list[str]], jobs: int, runs: int) -> None:
+    """This checkout against ``baseline``: cold runs in three formats and --fix on the fix corpus, interleaved."""
+    print(f"\nthis checkout / {baseline} (same corpus, runs interleaved, medians):")
+    pairs = {f"cold, {fmt}": (lint_run(a), lint_run(a, baseline)) for fmt, a in lint_args.items()}
+    pairs["--fix on the fix corpus"] = (fix_run(tmp / "fixes", jobs), fix_run(tmp / "fixes", jobs, baseline))
+    for name, (ours, theirs) in pairs.items():
+        mine, base = [], []
+        for _ in range(runs):  # interleaved: a busy moment on a shared machine hits both
+            mine.append(ours())
+            base.append(theirs())
+        print(f"  {name:26} {statistics.median(mine) / statistics.median(base):6.2f}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=SIZES, default="full")
@@ -144,6 +157,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the corpus in DIR and leave it there (to profile)")
     parser.add_argument("--baseline", type=Path, metavar="DIR", help="another rnnlint checkout to time on the same corpus")
+    parser.add_argument("--compare-only", action="store_true", help="with --baseline: only the comparison")
     args = parser.parse_args()
     scripts, stdlib = SIZES[args.size]
     if args.keep is not None:
@@ -157,10 +171,16 @@ def main() -> int:
         cache = Path(tmp) / "cache"
         common = ["--output-format", "concise", "--exit-zero", f"--jobs={args.jobs}"]  # the corpus's own config
         print(f"corpus: {len(files)} files, {lines} lines; {args.runs} runs each; medians")
-        cold = median_time(cli(str(corpus), "--no-cache", *common), args.runs)
-        cold_args = {fmt: [str(corpus), "--no-cache", *common[2:], "--output-format", fmt] for fmt in ("full", "json")}
-        cold_full = median_time(cli(*cold_args["full"]), args.runs)
-        cold_json = median_time(cli(*cold_args["json"]), args.runs)
+        lint_args = {
+            fmt: [str(corpus), "--no-cache", "--exit-zero", f"--jobs={args.jobs}", "--output-format", fmt]
+            for fmt in ("concise", "full", "json")
+        }
+        if args.baseline is not None and args.compare_only:
+            compare(args.baseline, Path(tmp), lint_args, args.jobs, args.runs)
+            return 0
+        cold = median_time(cli(*lint_args["concise"]), args.runs)
+        cold_full = median_time(cli(*lint_args["full"]), args.runs)
+        cold_json = median_time(cli(*lint_args["json"]), args.runs)
         fixing = median_of(fix_run(Path(tmp) / "fixes", args.jobs), args.runs)
         cli(str(corpus), "--cache-dir", str(cache), *common)()  # fill the cache
         # a warm run is short, so one busy moment on a shared machine moves it most: three times the samples
@@ -203,19 +223,7 @@ def main() -> int:
             print(f"  {name:26} {ratio:6.2f}  ({kind}<= {target:g}: {verdict})")
         print(f"\n--fix --unsafe-fixes on the fix corpus: {fixing:.2f} s (median)")
         if args.baseline is not None:
-            print(f"\nthis checkout / {args.baseline} (same corpus, runs interleaved, medians):")
-            lint_args = {"cold, concise": [str(corpus), "--no-cache", *common], **{f"cold, {f}": a for f, a in cold_args.items()}}
-            pairs = {name: (lint_run(a), lint_run(a, args.baseline)) for name, a in lint_args.items()}
-            pairs["--fix on the fix corpus"] = (
-                fix_run(Path(tmp) / "fixes", args.jobs),
-                fix_run(Path(tmp) / "fixes", args.jobs, args.baseline),
-            )
-            for name, (ours, theirs) in pairs.items():
-                mine, base = [], []
-                for _ in range(args.runs):  # interleaved: a busy moment on a shared machine hits both
-                    mine.append(ours())
-                    base.append(theirs())
-                print(f"  {name:26} {statistics.median(mine) / statistics.median(base):6.2f}")
+            compare(args.baseline, Path(tmp), lint_args, args.jobs, args.runs)
         print("\nscaling (time per file relative to 1x; peak memory of a serial run relative to 1x):")
         base = base_mem = None
         for scale in (1, 4, 16) if args.size != "tiny" else (1, 2):
