@@ -365,3 +365,16 @@ def test_dropping_a_keyword_keeps_commas_and_the_other_comments(src: str, expect
 )
 def test_call_changes_keep_the_call_layout(src: str, change: dict[str, object], expected: str) -> None:
     assert _call_change(src, **change) == expected
+
+
+def test_parallel_workers_make_the_edits_a_json_report_prints(tmp_path: Path) -> None:
+    """With a process pool, the workers make the edits (in parallel) and the report process never loads LibCST."""
+    from rnnlint.run.runner import PARALLEL_MIN_FILES
+
+    for i in range(PARALLEL_MIN_FILES):
+        shutil.copytree(FIXTURES / "sentiment", tmp_path / f"c{i}")
+    args = [str(tmp_path), "--no-cache", "--jobs", "2", "--exit-zero", "--output-format", "json"]
+    done = subprocess.run([sys.executable, "-c", _LOADS_LIBCST, *args], capture_output=True, text=True, check=False)
+    assert "libcst loaded: False" in done.stdout, done.stderr[-2000:]
+    fixes = [d["fix"] for d in json.loads(done.stdout.rsplit("libcst loaded", 1)[0]) if d["fix"]]
+    assert len(fixes) >= PARALLEL_MIN_FILES and all(f["edits"] for f in fixes)

@@ -134,9 +134,17 @@ def _analysed(
             yield group, part, deps
 
 
+_PRINTS_EDITS = ("json", "json-lines", "sarif")
+
+
 def _run_batch(args: tuple[list[Group], Settings, list[Path]]) -> list[tuple[Result, dict[str, str]]]:
     batch, settings, roots = args
-    return [_run_group(g, settings, roots) for g in batch]
+    out = [_run_group(g, settings, roots) for g in batch]
+    if settings.output_format in _PRINTS_EDITS:  # the report prints every fix's edits: make them here, in parallel
+        for result, _ in out:
+            for d in result.diagnostics:
+                _ = d.fix and d.fix.edits  # kept on the fix, they travel back with it
+    return out
 
 
 def _run_group(group: Group, settings: Settings, roots: list[Path]) -> tuple[Result, dict[str, str]]:
