@@ -356,8 +356,11 @@ def test_dropping_a_keyword_keeps_commas_and_the_other_comments(src: str, expect
         ("self.rnn = nn.RNN(  # why\n    8, 16,\n)\n", {"func": "nn.GRU"}, "self.rnn = nn.GRU(  # why\n    8, 16,\n)\n"),
         ("m = f(\n    a,\n)\n", {"wrap": "g"}, "m = g(f(\n    a,\n))\n"),
         ("f(x, callbacks=[a])\n", {"append": ("callbacks", "b")}, "f(x, callbacks=[a, b])\n"),
-        ("f(\n    x,\n    callbacks=[\n        a,  # first\n    ],\n)\n", {"append": ("callbacks", "b")},
-         "f(\n    x,\n    callbacks=[\n        a,  # first\n        b,\n    ],\n)\n"),
+        (
+            "f(\n    x,\n    callbacks=[\n        a,  # first\n    ],\n)\n",
+            {"append": ("callbacks", "b")},
+            "f(\n    x,\n    callbacks=[\n        a,  # first\n        b,\n    ],\n)\n",
+        ),
         ("f(x)\n", {"append": ("callbacks", "b")}, "f(x, callbacks=[b])\n"),
         ("f(\n    a,\n    b,\n)\n", {"first": "c"}, "f(\n    c,\n    a,\n    b,\n)\n"),
         ("@f(a)\nasync def g():\n    pass\n", {"set": (("k", "True"),)}, "@f(a, k=True)\nasync def g():\n    pass\n"),
@@ -378,3 +381,65 @@ def test_parallel_workers_make_the_edits_a_json_report_prints(tmp_path: Path) ->
     assert "libcst loaded: False" in done.stdout, done.stderr[-2000:]
     fixes = [d["fix"] for d in json.loads(done.stdout.rsplit("libcst loaded", 1)[0]) if d["fix"]]
     assert len(fixes) >= PARALLEL_MIN_FILES and all(f["edits"] for f in fixes)
+
+
+@pytest.mark.parametrize(
+    ("src", "module", "name", "expected"),
+    [
+        ("x = 1\n", "torch", None, "import torch\nx = 1\n"),
+        (
+            "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n\nx = 1\n",
+            "torch",
+            None,
+            "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n\nimport torch\nx = 1\n",
+        ),
+        ('"""Doc."""\nx = 1\n', "torch", None, '"""Doc."""\nimport torch\nx = 1\n'),
+        (
+            "from __future__ import annotations\nimport os\n\nx = 1\n",
+            "torch",
+            None,
+            "from __future__ import annotations\nimport os\nimport torch\n\nx = 1\n",
+        ),
+        ("import torch.nn as nn\nx = 1\n", "torch", None, "import torch.nn as nn\nimport torch\nx = 1\n"),
+        ("import os, torch\nx = 1\n", "torch", None, "import os, torch\nx = 1\n"),
+        (
+            "from keras import (\n    layers,\n)\nx = 1\n",
+            "keras",
+            "regularizers",
+            "from keras import (\n    layers,\n    regularizers,\n)\nx = 1\n",
+        ),
+        (
+            "from keras import layers as L\nx = 1\n",
+            "keras",
+            "regularizers",
+            "from keras import layers as L, regularizers\nx = 1\n",
+        ),
+        (
+            "from keras.layers import LSTM\nx = 1\n",
+            "keras",
+            "regularizers",
+            "from keras.layers import LSTM\nfrom keras import regularizers\nx = 1\n",
+        ),
+    ],
+)
+def test_imports_are_added_as_addimportsvisitor_would_on_the_import_block(
+    src: str, module: str, name: str | None, expected: str
+) -> None:
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import import_block
+    from rnnlint.checks.fixes import planned
+    from rnnlint.facts import AddImport
+    from rnnlint.fix.textedit import apply_to_text
+    from rnnlint.read.source import SourceError, python_lines
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    block = import_block(mod)
+    assert block is not None
+    fix = planned("safe", "m", AddImport(block, module, name))
+    assert fix is not None
+    if src == expected:
+        assert fix.edits == ()  # already imported: nothing to add
+        return
+    fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN201", "m", block.loc, fix=fix)])
+    assert applied and fixed == expected

@@ -115,7 +115,8 @@ def module_alias(mod: ModuleInfo, module: str) -> str | None:
 
 def import_block(mod: ModuleInfo) -> Span | None:
     """The module's leading import block, from its start to its last import (a notebook: within that import's cell);
-    an empty span at the top when it imports nothing, or the docstring, which new imports follow."""
+    with no import, the docstring or the comments before the first statement (a shebang, a coding line), which new
+    imports follow."""
     if not editable(mod):
         return None
     last: ast.stmt | None = None
@@ -127,11 +128,16 @@ def import_block(mod: ModuleInfo) -> Span | None:
             break
     if last is None and body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0].value, "value", None), str):
         last = body[0]  # new imports go after the docstring
-    if last is None or last.end_lineno is None:
+    if last is None:
+        starts = [body[0].lineno, *(d.lineno for d in getattr(body[0], "decorator_list", []))] if body else []
+        end_line = min(starts) - 1 if starts else len(mod.lines)
+    else:
+        end_line = last.end_lineno or last.lineno
+    if end_line < 1:
         return Span(mod.span(1, 1, 1, 1), "")
     first = 1
     if mod.cells:
-        cell = mod.cells[last.end_lineno - 1][0]
-        first = next(n for n in range(1, last.end_lineno + 1) if mod.cells[n - 1][0] == cell)
-    end = len(mod.lines[last.end_lineno - 1].rstrip("\r\n"))
-    return Span(mod.span(first, 1, last.end_lineno, end + 1), _text(mod, first, 1, last.end_lineno, end + 1))
+        cell = mod.cells[end_line - 1][0]
+        first = next(n for n in range(1, end_line + 1) if mod.cells[n - 1][0] == cell)
+    end = len(mod.lines[end_line - 1]) + 1
+    return Span(mod.span(first, 1, end_line, end), _text(mod, first, 1, end_line, end))

@@ -53,7 +53,7 @@ def _line(code: str) -> str:
 
 
 # -- commas, the same for call arguments, list elements and imported names ------------------------------------
-def _append(items: Sequence[Any], new: Any, closing: Any, opening: Any) -> tuple[list[Any], Any]:
+def _append(items: Sequence[Any], closing: Any, new: Any, opening: Any) -> tuple[list[Any], Any]:
     """``items`` and ``new`` after them; ``closing`` is the whitespace before the closing bracket.
 
     One item per line with a trailing comma: ``new`` gets a line of its own after the last item and its comment,
@@ -88,28 +88,33 @@ def _drop(items: list[Any], closing: Any, i: int) -> tuple[list[Any], Any]:
     return items, closing
 
 
-def _args(call: cst.Call, change: Callable[[list[cst.Arg], Any], tuple[list[cst.Arg], Any]]) -> cst.Call:
-    """``change`` applied to the arguments, the whitespace before ``)`` taken off the last one and put back."""
-    args, closing = list(call.args), None
-    if args:
-        last = args[-1]
+def _around_closing(items: Sequence[Any], change: Callable[[list[Any], Any], tuple[list[Any], Any]], pad: str) -> list[Any]:
+    """``change`` applied to ``items`` with the whitespace before the closing bracket taken off the last one (after
+    its comma, or its ``pad`` field when it has none) and put back on the new last one."""
+    items, closing = list(items), None
+    if items:
+        last = items[-1]
         if isinstance(last.comma, cst.Comma):
-            closing, args[-1] = (
+            closing, items[-1] = (
                 last.comma.whitespace_after,
                 last.with_changes(comma=last.comma.with_changes(whitespace_after=_NONE)),
             )
-        else:
-            closing, args[-1] = last.whitespace_after_arg, last.with_changes(whitespace_after_arg=_NONE)
-    args, closing = change(args, closing)
-    if args and closing is not None:
-        last = args[-1]
+        elif hasattr(last, pad):
+            closing, items[-1] = getattr(last, pad), last.with_changes(**{pad: _NONE})
+    items, closing = change(items, closing)
+    if items and closing is not None:
+        last = items[-1]
         comma = last.comma
-        args[-1] = (
+        items[-1] = (
             last.with_changes(comma=comma.with_changes(whitespace_after=closing))
             if isinstance(comma, cst.Comma)
-            else last.with_changes(whitespace_after_arg=closing)
+            else last.with_changes(**{pad: closing})
         )
-    return call.with_changes(args=args)
+    return items
+
+
+def _args(call: cst.Call, change: Callable[[list[Any], Any], tuple[list[Any], Any]]) -> cst.Call:
+    return call.with_changes(args=_around_closing(call.args, change, "whitespace_after_arg"))
 
 
 def _keyword(call: cst.Call, name: str) -> int | None:
@@ -127,7 +132,7 @@ def _set(call: cst.Call, name: str, value: str) -> cst.Call:
         raise Unfit("f(x for x in y): the generator's parentheses are the call's")
     equal = cst.AssignEqual(whitespace_before=_NONE, whitespace_after=_NONE)
     new = cst.Arg(keyword=cst.Name(name), value=cst.parse_expression(value), equal=equal)
-    return _args(call, lambda args, closing: _append(args, new, closing, call.whitespace_before_args))
+    return _args(call, partial(_append, new=new, opening=call.whitespace_before_args))
 
 
 def _append_to(call: cst.Call, name: str, element: str) -> cst.Call:
@@ -139,7 +144,7 @@ def _append_to(call: cst.Call, name: str, element: str) -> cst.Call:
     if not isinstance(value, cst.List):
         raise Unfit(f"{name}= is not a list")
     new = cst.Element(cst.parse_expression(element))
-    elements, closing = _append(value.elements, new, value.rbracket.whitespace_before, value.lbracket.whitespace_after)
+    elements, closing = _append(value.elements, value.rbracket.whitespace_before, new, value.lbracket.whitespace_after)
     value = value.with_changes(elements=elements, rbracket=value.rbracket.with_changes(whitespace_before=closing))
     return call.with_changes(args=[*call.args[:i], call.args[i].with_changes(value=value), *call.args[i + 1 :]])
 
@@ -240,12 +245,9 @@ def _add_import(c: AddImport) -> list[Edit]:
                 continue
             if any(a.asname is None and _code(a.name) == c.name for a in node.names):
                 return []
-            closing = node.rpar.whitespace_before if node.rpar else None
-            names, closing = _append(
-                node.names, cst.ImportAlias(cst.Name(c.name)), closing, node.lpar.whitespace_after if node.lpar else None
-            )
-            merged = node.with_changes(names=names, rpar=node.rpar.with_changes(whitespace_before=closing) if node.rpar else None)
-            body[i] = line.with_changes(body=[merged])
+            opening, alias = node.lpar.whitespace_after if node.lpar else None, cst.ImportAlias(cst.Name(c.name))
+            names = _around_closing(node.names, partial(_append, new=alias, opening=opening), "")
+            body[i] = line.with_changes(body=[node.with_changes(names=names)])
             break
     else:
         body.append(_statement(f"import {c.module}" if c.name is None else f"from {c.module} import {c.name}"))
