@@ -443,3 +443,20 @@ def test_imports_are_added_as_addimportsvisitor_would_on_the_import_block(
         return
     fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN201", "m", block.loc, fix=fix)])
     assert applied and fixed == expected
+
+
+def test_a_fix_whose_changes_overlap_makes_no_edits() -> None:
+    """Two calls of one fix, one inside the other: each is rewritten whole, so together they would clash."""
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import kwarg_site
+    from rnnlint.checks.fixes import planned
+    from rnnlint.facts import CallChange
+    from rnnlint.read.source import SourceError
+
+    mod = parse_module(b"m = RNN(LSTMCell(8))\n", "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    sites = [kwarg_site(mod, n) for n in ast.walk(mod.tree) if isinstance(n, ast.Call)]
+    changes = [CallChange(s, set=(("kernel_regularizer", "l2(1e-5)"),)) for s in sites if s is not None]
+    one = planned("safe", "m", changes[0])
+    both = planned("safe", "m", *changes)
+    assert one is not None and one.edits and both is not None and both.edits == ()

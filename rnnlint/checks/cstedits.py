@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import libcst as cst
@@ -33,11 +34,13 @@ class Unfit(Exception):
 
 
 def edits(changes: Iterable[Change]) -> tuple[Edit, ...]:
-    """Every change's edits, or none when one of them cannot be made."""
+    """Every change's edits, or none when one of them cannot be made or two overlap (a call inside another)."""
     try:
-        return tuple(dict.fromkeys(e for c in dict.fromkeys(changes) for e in _RENDER[type(c)](c)))
+        out = tuple(dict.fromkeys(e for c in dict.fromkeys(changes) for e in _RENDER[type(c)](c)))
     except (cst.ParserSyntaxError, cst.CSTValidationError, Unfit, RecursionError):
         return ()
+    spans = sorted(((e.loc.line, e.loc.col), (e.loc.end_line, e.loc.end_col)) for e in out)
+    return () if any(b[0] < a[1] for a, b in pairwise(spans)) else out
 
 
 def _statement(text: str) -> cst.SimpleStatementLine:
