@@ -81,11 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="lint files and folders (the default command)")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .); `-` reads stdin")
-    check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (e.g. RNN2,RNN101)")
-    check.add_argument("--ignore", type=_codes, help="rule codes or prefixes to disable")
+    check.add_argument(
+        "--select", type=_codes, help="rule codes, prefixes or groups to enable (e.g. RNN2,RNN101 or correctness,guideline)"
+    )
+    check.add_argument("--ignore", type=_codes, help="rule codes, prefixes or groups to disable (e.g. advice)")
     check.add_argument("--extend-select", type=_codes, help="codes to enable in addition to the selection")
     check.add_argument("--severity-threshold", choices=("info", "warning", "error"), help="lowest severity that fails the run")
     check.add_argument("--output-format", choices=CHECK_FORMATS, help="report format (default: full)")
+    check.add_argument(
+        "--show-advice", action="store_true", default=None, help="list the advice group's findings instead of counting them"
+    )
     check.add_argument("--config", type=Path, help="a pyproject.toml or rnnlint.toml to use instead of discovery")
     check.add_argument("--isolated", action="store_true", help="ignore every config file")
     check.add_argument("--exclude", type=_codes, help="glob patterns of paths to skip (replaces the config's)")
@@ -234,6 +239,7 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
         ("severity-threshold", args.severity_threshold),
         ("output-format", args.output_format),
         ("exclude", args.exclude),
+        ("show-advice", args.show_advice),
     ):
         if value is not None:
             raw[key] = value
@@ -435,7 +441,7 @@ def _check(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rnnlint: {exc}\n")
         return 2
     try:
-        _report(args, settings.output_format, result, checked, report_out)
+        _report(args, settings, result, checked, report_out)
     except BrokenPipeError:
         if args.output_file is not None:
             sys.stderr.write(f"rnnlint: cannot write {args.output_file}: broken pipe\n")
@@ -456,20 +462,31 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any = None) -> None:
-    """Write the report in ``fmt`` to ``--output-file``, else ``out`` (default: stdout)."""
+def _report(
+    args: argparse.Namespace, settings: RunSettings, result: Any, checked: Callable[[], list[str]], out: Any = None
+) -> None:
+    """Write the report in the settings' format to ``--output-file``, else ``out`` (default: stdout)."""
     from rnnlint.report import formats
+    from rnnlint.report.display import ARRANGED_FORMATS, arrange, folded_line
+
+    fmt = settings.output_format
+    folded = ""
+    if fmt in ARRANGED_FORMATS and not args.statistics:
+        selectors = [*settings.values["select"], *settings.values["extend_select"]]
+        shown, count = arrange(result.diagnostics, settings.show_advice, settings.severity_threshold, selectors)
+        result.diagnostics = shown
+        folded = folded_line(count) if count else ""
 
     if args.output_file is not None:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
         with open(args.output_file, "w", encoding="utf-8", newline="\n") as handle:
-            _write_report(formats, args, fmt, result, checked, handle)
+            _write_report(formats, args, fmt, result, checked, handle, folded)
     else:
-        _write_report(formats, args, fmt, result, checked, out or sys.stdout)
+        _write_report(formats, args, fmt, result, checked, out or sys.stdout, folded)
 
 
 def _write_report(
-    formats: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any
+    formats: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any, folded: str
 ) -> None:
     diags = result.diagnostics
     if diags and fmt in ("full", "concise"):  # the summary names the imported modules that findings come from
@@ -486,6 +503,8 @@ def _write_report(
     elif fmt == "concise":
         formats.write_concise(diags, out)
         out.write(formats.summary(diags, result.files) + "\n")
+        if folded:
+            out.write(folded + "\n")
     elif fmt == "github":
         formats.write_github(diags, out)
     elif fmt == "sarif":
@@ -494,6 +513,8 @@ def _write_report(
         formats.write_junit(diags, checked(), out)
     else:
         formats.write_full(diags, result.sources, result.files, out)
+        if folded:
+            out.write(folded + "\n")
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -547,6 +568,7 @@ def _rules(fmt: str | None) -> int:
                 "code": r.code,
                 "name": r.name,
                 "severity": r.severity.label,
+                "group": r.group,
                 "guideline": r.guideline,
                 "fix": r.fix,
                 "summary": r.summary,
@@ -559,14 +581,14 @@ def _rules(fmt: str | None) -> int:
         return 0
     if fmt == "concise" or (fmt is None and not _is_terminal()):
         for r in rules:
-            sys.stdout.write(f"{r.code} {r.name} [{r.severity.label}] {r.guideline} fix:{r.fix} {r.summary}\n")
+            sys.stdout.write(f"{r.code} {r.name} [{r.severity.label}] {r.group} {r.guideline} fix:{r.fix} {r.summary}\n")
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("code", "name", "severity", "guideline", "fix", "what fires it", box=None)
+    table = Table("code", "name", "severity", "group", "guideline", "fix", "what fires it", box=None)
     for r in rules:
-        table.add_row(r.code, r.name, r.severity.label, r.guideline, r.fix, r.summary)
+        table.add_row(r.code, r.name, r.severity.label, r.group, r.guideline, r.fix, r.summary)
     Console(soft_wrap=False).print(table)
     return 0
 
@@ -580,7 +602,7 @@ def _explain(code: str) -> int:
     if info is None:
         sys.stderr.write(f"rnnlint: unknown rule {code!r}; `rnnlint rules` lists them\n")
         return 2
-    header = f"# {info.code} {info.name}\n\nSeverity: {info.severity.label} - Guideline: {info.guideline} - Fix: {info.fix}\n\n"
+    header = f"# {info.code} {info.name}\n\nSeverity: {info.severity.label} - Group: {info.group} - Guideline: {info.guideline} - Fix: {info.fix}\n\n"
     if not _is_terminal():  # piped or redirected: the Markdown as written, no padding, no wrapped code
         sys.stdout.write(header + info.body())
         return 0

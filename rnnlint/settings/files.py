@@ -65,7 +65,7 @@ def plain_settings_ok(values: Any) -> bool:
 
 
 # Settings that change what is reported or how, never what a file's analysis finds: not part of the cache key.
-_REPORT_ONLY = ("output_format", "severity_threshold")
+_REPORT_ONLY = ("output_format", "severity_threshold", "show_advice")
 
 
 @dataclass
@@ -122,6 +122,10 @@ class RunSettings:
     @property
     def severity_threshold(self) -> str:
         return str(self.values["severity_threshold"])
+
+    @property
+    def show_advice(self) -> bool:
+        return bool(self.values.get("show_advice", False))  # absent in values remembered before the key existed
 
     @property
     def output_format(self) -> str:
