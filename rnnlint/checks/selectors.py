@@ -5,7 +5,6 @@ with the closest known name, not a silent no-op."""
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 
 from rnnlint.checks.catalogue import catalogue
@@ -30,7 +29,33 @@ def unknown_selector(selector: str) -> str | None:
     known = known_selectors()
     if wanted in known:
         return None
-    candidates = [name for name in known if len(name) >= min(len(wanted), 6)] or list(known)
-    close = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.5)
-    hint = f"; did you mean {known[close[0]]!r}?" if close else "; `rnnlint rules` lists the codes"
+    close = closest(wanted, list(known))
+    hint = f"; did you mean {known[close]!r}?" if close else "; `rnnlint rules` lists the codes"
     return f"{selector!r} matches no rule{hint}"
+
+
+_LOOKALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})  # RNN1O1 is RNN101 typed with a letter O
+
+
+def closest(wanted: str, known: list[str]) -> str | None:
+    """The known selector fewest edits away (at most a third of its length), ties to the longest shared prefix:
+    RNN2011 is RNN201 with a key pressed twice, not RNN211."""
+    if wanted.startswith("RNN"):
+        wanted = "RNN" + wanted[3:].translate(_LOOKALIKE)
+    scored = []
+    for name in known:
+        distance = _edits(wanted, name)
+        if distance <= max(1, len(name) // 3):
+            prefix = next((i for i, (a, b) in enumerate(zip(wanted, name)) if a != b), min(len(wanted), len(name)))
+            scored.append((distance, -prefix, -len(name), name))
+    return min(scored)[3] if scored else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
