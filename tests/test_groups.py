@@ -77,11 +77,11 @@ def test_selection_by_group_with_prefix_and_code_precedence() -> None:
 
 def test_config_file_accepts_groups(script: Path) -> None:
     (script.parent / "rnnlint.toml").write_text('select = ["correctness"]\n')
-    assert main([str(script), "--output-format", "json"]) == 1
+    assert main([str(script), "--output-format", "json", "--no-cache"]) == 1
 
 
 def _concise(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
-    main([*args, "--output-format", "concise", "--isolated"])
+    main([*args, "--output-format", "concise", "--isolated", "--no-cache"])
     return capsys.readouterr().out.splitlines()
 
 
@@ -102,10 +102,10 @@ def test_advice_is_listed_when_it_can_fail_the_run_or_is_selected(script: Path, 
 
 
 def test_machine_formats_carry_every_finding_with_its_group(script: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    main([str(script), "--output-format", "json", "--isolated"])
+    main([str(script), "--output-format", "json", "--isolated", "--no-cache"])
     items = json.loads(capsys.readouterr().out)
     assert {i["code"]: i["group"] for i in items}["RNN103"] == "advice"
-    main([str(script), "--output-format", "sarif", "--isolated"])
+    main([str(script), "--output-format", "sarif", "--isolated", "--no-cache"])
     run = json.loads(capsys.readouterr().out)["runs"][0]
     assert all(r["properties"]["group"] in GROUPS for r in run["results"])
     assert {r["id"]: r["properties"]["group"] for r in run["tool"]["driver"]["rules"]}["RNN107"] == "correctness"

@@ -46,7 +46,7 @@ def closest(wanted: str, known: list[str]) -> str | None:
     for name in known:
         distance = _edits(wanted, name)
         if distance <= max(1, len(name) // 3):
-            prefix = next((i for i, (a, b) in enumerate(zip(wanted, name)) if a != b), min(len(wanted), len(name)))
+            prefix = next((i for i, (a, b) in enumerate(zip(wanted, name, strict=False)) if a != b), min(len(wanted), len(name)))
             scored.append((distance, -prefix, -len(name), name))
     return min(scored)[3] if scored else None
 
