@@ -15,6 +15,11 @@ files, measured in the same run: cold and warm, ``json`` and the default ``full`
     python benchmarks/bench.py --dense         # the fixtures' scripts only, no stdlib padding (RNN-dense code)
     python benchmarks/bench.py --repo DIR      # a whole repository, linted at its root as users do (repeatable)
     python benchmarks/bench.py --repos [DIR]   # every repository folder in DIR (default: /work/corpus)
+    python benchmarks/bench.py --baseline /tmp/base   # also times the rnnlint checkout in /tmp/base, same corpus, same run
+
+Besides the cold run in the concise format, it times the cold run in the full and json formats (json writes
+every fix's edits, so it pays for making them) and ``--fix --unsafe-fixes`` on the fix corpus (the before trees
+of fixtures/fixes, copied afresh for each run).
 """
 
 from __future__ import annotations
@@ -79,8 +84,34 @@ def median_time(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def cli(*args: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, check=False)
+def cli(*args: str, checkout: Path | None = None) -> Callable[[], object]:
+    """One rnnlint run, of this checkout or of ``checkout`` (another one, imported in its place)."""
+    env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout)}
+    return lambda: subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, check=False, env=env)
+
+
+def fix_run(work: Path, jobs: int, checkout: Path | None = None) -> Callable[[], float]:
+    """``--fix --unsafe-fixes`` on a fresh copy of the fix cases' before trees; returns the seconds of the run alone."""
+
+    def run() -> float:
+        shutil.rmtree(work, ignore_errors=True)
+        for case in sorted((ROOT / "fixtures" / "fixes").iterdir()):
+            if (case / "before").is_dir():
+                shutil.copytree(case / "before", work / case.name)
+        start = time.perf_counter()
+        cli(str(work), "--fix", "--unsafe-fixes", "--no-cache", "--exit-zero", f"--jobs={jobs}", checkout=checkout)()
+        return time.perf_counter() - start
+
+    return run
+
+
+def lint_run(args: list[str], checkout: Path | None = None) -> Callable[[], float]:
+    run = cli(*args, checkout=checkout)
+    return lambda: median_time(run, 1)
+
+
+def median_of(fn: Callable[[], float], runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
 
 
 _MEASURED = (
@@ -115,6 +146,19 @@ def libcst_floor(files: list[Path]) -> Callable[[], object]:
     return lambda: [libcst.parse_module(f.read_bytes()) for f in files]
 
 
+def compare(baseline: Path, tmp: Path, lint_args: dict[str, list[str]], jobs: int, runs: int) -> None:
+    """This checkout against ``baseline``: cold runs in three formats and --fix on the fix corpus, interleaved."""
+    print(f"\nthis checkout / {baseline} (same corpus, runs interleaved, medians):")
+    pairs = {f"cold, {fmt}": (lint_run(a), lint_run(a, baseline)) for fmt, a in lint_args.items()}
+    pairs["--fix on the fix corpus"] = (fix_run(tmp / "fixes", jobs), fix_run(tmp / "fixes", jobs, baseline))
+    for name, (ours, theirs) in pairs.items():
+        mine, base = [], []
+        for _ in range(runs):  # interleaved: a busy moment on a shared machine hits both
+            mine.append(ours())
+            base.append(theirs())
+        print(f"  {name:26} {statistics.median(mine) / statistics.median(base):6.2f}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=SIZES, default="full")
@@ -124,6 +168,8 @@ def main() -> int:
     parser.add_argument("--dense", action="store_true", help="the RNN-dense corpus (no stdlib padding) against ruff and ast")
     parser.add_argument("--repo", type=Path, action="append", default=[], metavar="DIR", help="a whole repository")
     parser.add_argument("--repos", type=Path, nargs="?", const=CORPUS, metavar="DIR", help=f"every folder in DIR ({CORPUS})")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="another rnnlint checkout to time on the same corpus")
+    parser.add_argument("--compare-only", action="store_true", help="with --baseline: only the comparison")
     args = parser.parse_args()
     # Users run rnnlint installed, from bytecode: without it every process (pool workers too) compiles rnnlint's
     # source again, a fixed cost that is not rnnlint's (PYTHONDONTWRITEBYTECODE is set in some dev shells).
@@ -148,7 +194,17 @@ def main() -> int:
         cache = Path(tmp) / "cache"
         common = ["--output-format", "concise", "--exit-zero", f"--jobs={args.jobs}"]  # the corpus's own config
         print(f"corpus: {len(files)} files, {lines} lines; {args.runs} runs each; medians")
-        cold = median_time(cli(str(corpus), "--no-cache", *common), args.runs)
+        lint_args = {
+            fmt: [str(corpus), "--no-cache", "--exit-zero", f"--jobs={args.jobs}", "--output-format", fmt]
+            for fmt in ("concise", "full", "json")
+        }
+        if args.baseline is not None and args.compare_only:
+            compare(args.baseline, Path(tmp), lint_args, args.jobs, args.runs)
+            return 0
+        cold = median_time(cli(*lint_args["concise"]), args.runs)
+        cold_full = median_time(cli(*lint_args["full"]), args.runs)
+        cold_json = median_time(cli(*lint_args["json"]), args.runs)
+        fixing = median_of(fix_run(Path(tmp) / "fixes", args.jobs), args.runs)
         cli(str(corpus), "--cache-dir", str(cache), *common)()  # fill the cache
         # a warm run is short, so one busy moment on a shared machine moves it most: three times the samples
         warm = median_time(cli(str(corpus), "--cache-dir", str(cache), *common), 3 * args.runs)
@@ -158,6 +214,8 @@ def main() -> int:
         floor_cst = median_time(libcst_floor(files), 1 if args.size == "full" else args.runs)
         rows = [
             ("rnnlint cold", cold),
+            ("rnnlint cold, full format", cold_full),
+            ("rnnlint cold, json format", cold_json),
             ("rnnlint warm (cache)", warm),
             ("ast.parse floor, 1 core", floor_ast),
             ("LibCST parse floor, 1 core", floor_cst),
@@ -179,12 +237,16 @@ def main() -> int:
             ("warm / cold", warm / cold, 0.1, ""),
             ("one file / import libcst", one / import_libcst, 2.0, ""),
         ]
-        if len(rows) > 4:
-            milestones.append(("cold / ruff --select ALL", cold / rows[4][1], 1.0, "goal "))
+        ruff_row = next((t for name, t in rows if name.startswith("ruff")), None)
+        if ruff_row is not None:
+            milestones.append(("cold / ruff --select ALL", cold / ruff_row, 1.0, "goal "))
         for name, ratio, target, kind in milestones:
             # the targets are set for the full corpus: on a smaller one start-up costs weigh more, no verdict
             verdict = ("met" if ratio <= target else "NOT met") if args.size == "full" else "judged at --size full only"
             print(f"  {name:26} {ratio:6.2f}  ({kind}<= {target:g}: {verdict})")
+        print(f"\n--fix --unsafe-fixes on the fix corpus: {fixing:.2f} s (median)")
+        if args.baseline is not None:
+            compare(args.baseline, Path(tmp), lint_args, args.jobs, args.runs)
         print("\nscaling (time per file relative to 1x; peak memory of a serial run relative to 1x):")
         base = base_mem = None
         for scale in (1, 4, 16) if args.size != "tiny" else (1, 2):

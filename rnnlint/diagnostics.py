@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 
 class Severity(IntEnum):
@@ -61,13 +61,30 @@ class Edit:
     content: str
 
 
+class Codemod(Protocol):
+    """Edits made on demand (:class:`rnnlint.checks.codemods.Codemod`): only a fix that is applied or shown pays for them."""
+
+    def edits(self) -> tuple[Edit, ...]: ...
+
+
 @dataclass(frozen=True)
 class Fix:
-    """A fix attached to a diagnostic; applied by ``--fix`` (later issue)."""
+    """A fix attached to a diagnostic: its edits given, or made by its codemod the first time they are read."""
 
     applicability: Literal["safe", "unsafe"]
     message: str
-    edits: tuple[Edit, ...] = ()
+    given: tuple[Edit, ...] = ()
+    codemod: Codemod | None = None
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        if self.codemod is None:
+            return self.given
+        made: tuple[Edit, ...] | None = self.__dict__.get("_made")
+        if made is None:
+            made = self.codemod.edits()
+            object.__setattr__(self, "_made", made)  # frozen, but the edits are a pure function of the codemod
+        return made
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rnnlint.diagnostics import Edit, Fix, Loc
+from rnnlint.diagnostics import Fix, Loc
 from rnnlint.values import UNKNOWN, Value
 
 
@@ -23,17 +23,18 @@ class ConfigSetting(Protocol):
 
 
 @dataclass(frozen=True)
-class KwargSite:
-    """Where ``, name=value`` goes in a call: a zero-width position after its last argument."""
+class Span:
+    """Source a fix rewrites (a call, an expression, a statement, the import block): where it is and its text."""
 
     loc: Loc
-    prefix: str  # ", " after an argument, "" in empty parentheses, a new line in a one-argument-per-line call
-    given: frozenset[str] = frozenset()  # keyword names the call already has
-    suffix: str = ""  # "," when the new argument gets a line of its own
+    text: str
 
-    def edit(self, code: str) -> Edit:
-        """The edit that adds ``code`` (``name=value``) as the call's last argument."""
-        return Edit(self.loc, f"{self.prefix}{code}{self.suffix}")
+
+@dataclass(frozen=True)
+class KwargSite(Span):
+    """A call that can take one more keyword argument (LibCST adds it): its span, its text, the keywords it has."""
+
+    given: frozenset[str] = frozenset()  # keyword names the call already has
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,79 @@ class LineSite:
     indent: str
 
 
+# -- what a fix does at one site; rnnlint.checks.cstedits makes each change's edit with LibCST, on demand ---------
+
+
+@dataclass(frozen=True)
+class CallChange:
+    """Changes to one call, made on its concrete syntax tree (commas, comments and layout kept)."""
+
+    call: Span
+    func: str | None = None  # the new callee (``a.RNN`` -> ``a.GRU`` changes only the last name)
+    drop: tuple[str, ...] = ()  # keyword arguments removed
+    set: tuple[tuple[str, str], ...] = ()  # keyword -> value: replaced, or added after the last argument
+    first: str | None = None  # an argument put before the others
+    append: tuple[str, str] | None = None  # (keyword, element): appended to the keyword's list, or keyword=[element]
+    wrap: str | None = None  # f(...) -> wrap(f(...))
+
+
+@dataclass(frozen=True)
+class ExprChange:
+    """An expression put into a template: ``{}`` stands for it (parenthesised when it is not an atom)."""
+
+    expr: Span
+    template: str
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    """A new statement on its own line after (or before) the statement at ``site``, in that statement's indentation."""
+
+    site: LineSite
+    code: str
+    before: bool = False
+
+
+@dataclass(frozen=True)
+class MoveStatement:
+    """A statement taken from its lines (its trailing comment stays out) and put after ``to``."""
+
+    lines: Loc  # its whole lines, removed
+    statement: Span
+    to: LineSite
+
+
+@dataclass(frozen=True)
+class AddImport:
+    """``import module`` / ``from module import name``, added to the module's leading import block."""
+
+    block: Span  # the leading import block (empty at its start when the module imports nothing)
+    module: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class MinimizeRewrite:
+    """TF1 ``head opt.minimize(loss, ...)`` alone on its lines -> compute_gradients, clip_by_global_norm, apply_gradients."""
+
+    statement: Span  # the statement, replaced whole
+    indent: str
+    bind: bool  # the receiver is constructed in place: bound to ``optimizer`` once
+    grads: str
+    variables: str
+    tf: str = ""  # the module's TF namespace and the clip norm: filled in by the fix
+    norm: str = ""
+
+
+Change = CallChange | ExprChange | InsertStatement | MoveStatement | AddImport | MinimizeRewrite
+CHANGE_PARTS = (Span, KwargSite, LineSite, CallChange, ExprChange, InsertStatement, MoveStatement, AddImport, MinimizeRewrite)
+
+
 @dataclass(frozen=True)
 class Rewrite:
-    """An unsafe fix the frontend prepared in full: its edits and what they do."""
+    """An unsafe fix the analysis prepared in full: its changes and what they do."""
 
-    edits: tuple[Edit, ...]
+    changes: tuple[Change, ...]
     message: str
 
 
@@ -63,8 +132,7 @@ class PlateauSite:
     optimizer: str = ""
     monitor: str = ""  # torch: the validation loss's name
     scheduler: str = "scheduler"  # torch: a name not yet bound
-    callbacks: KwargSite | None = None  # keras: the end of fit's callbacks list, or fit's keyword site
-    new_keyword: bool = False  # keras: fit has no callbacks= yet
+    callbacks: KwargSite | None = None  # keras: the fit call (a callback joins its callbacks list)
 
 
 @dataclass
@@ -184,7 +252,7 @@ class LossApplication:
     input_source: str = "unknown"  # "log_softmax" | "softmax" | "model_output" | "unknown"
     target_source: str = "unknown"  # "one_hot" | "unknown"
     lengths_constant: bool | None = None  # CTC input lengths made with torch.full
-    log_softmax: tuple[Edit, ...] = ()  # edits that apply `.log_softmax(-1)` to the input (RNN304)
+    log_softmax: ExprChange | None = None  # `.log_softmax(-1)` applied to the input (RNN304)
 
 
 @dataclass
@@ -209,7 +277,7 @@ class TrainingLoop:
     optimizer: str | None = None  # the stepped optimizer's expression
     scaler: str | None = None  # the AMP GradScaler's expression
     torch_name: str | None = None  # what the module calls torch, if it imports it
-    import_site: LineSite | None = None
+    imports: Span | None = None  # the module's leading import block (for `import torch`)
     tf_name: str | None = None  # what the step's module calls the TF namespace it uses ("tf", "tf.compat.v1")
     gradient_list: tuple[LineSite, str] | None = None  # `grads = tape.gradient(...)`: after it, the list's name
     minimize: MinimizeRewrite | None = None  # TF1 `opt.minimize(loss)`, to spell as compute/clip/apply
@@ -220,10 +288,8 @@ class TrainingLoop:
 class Misplacement:
     loc: Loc
     reason: str
-    statement: Loc | None = None  # the clipping statement's whole lines (to move)
-    move_to: LineSite | None = None  # right after backward()
+    move: MoveStatement | None = None  # the clipping statement, moved to right after backward()
     insert_before: tuple[LineSite, str] | None = None  # a statement to add before the clip (AMP unscale_)
-    statement_text: str | None = None
 
 
 @dataclass
@@ -243,7 +309,7 @@ class Finding:
 
     loc: Loc
     text: str = ""
-    added_to_loss: tuple[Edit, ...] = ()  # unused regularization: the edits that add it to the optimized loss (RNN302)
+    added_to_loss: tuple[Change, ...] = ()  # unused regularization: the statements that add it to the optimized loss (RNN302)
 
 
 @dataclass
@@ -334,27 +400,12 @@ class UnitFacts:
 
 
 @dataclass(frozen=True)
-class MinimizeRewrite:
-    """``head opt.minimize(loss, ...)`` -> compute_gradients, clip_by_global_norm, apply_gradients."""
-
-    statement: Loc  # the statement, replaced whole
-    indent: str
-    head: str  # "train_op = ", "return " or ""
-    optimizer: str  # the optimizer's expression (a name, or the one bound by `bind`)
-    bind: str | None  # "optimizer = tf.train.AdamOptimizer(lr)": a constructed receiver, bound once
-    compute_args: str  # "loss, var_list=tvars"
-    apply_kwargs: str  # ", global_step=global_step"
-    grads: str
-    variables: str
-
-
-@dataclass(frozen=True)
 class OptaxChainSite:
-    """Where ``optax.clip_by_global_norm(...)`` goes: before ``start`` and, when wrapping, a ")" at ``end``."""
+    """Where ``optax.clip_by_global_norm(...)`` goes: first in the ``optax.chain`` call, or a chain around the optimizer."""
 
     optax: str  # the module's name for optax
-    start: Loc
-    end: Loc | None  # None: the optimizer is already in an optax.chain, the clip joins it as first element
+    call: Span  # the chain call, or the optimizer's call to wrap
+    in_chain: bool
 
 
 @dataclass(frozen=True)
@@ -363,4 +414,4 @@ class KerasL2Site:
 
     kwargs: KwargSite
     regularizers: str  # "keras.regularizers", "tf.keras.regularizers", "regularizers"
-    import_edit: Edit | None = None  # `from tensorflow.keras import regularizers` when the module has no name for it
+    needs_import: AddImport | None = None  # `from tensorflow.keras import regularizers` when the module has no name for it

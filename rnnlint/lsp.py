@@ -166,7 +166,7 @@ def cell_diagnostic(d: Diagnostic) -> Diagnostic:
         if d.fix
         else ()
     )
-    fix = replace(d.fix, edits=edits) if d.fix is not None else None
+    fix = replace(d.fix, given=edits, codemod=None) if d.fix is not None else None  # cell lines: the edits made here
     return replace(d, loc=loc, fix=fix)
 
 

@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,7 +138,7 @@ def test_fix_constants_come_from_the_config(tmp_path: Path) -> None:
     result = Linter(settings, [tmp_path / "s"]).run(list(discover([tmp_path / "s"], [])))
     fixes = {d.code: d.fix for d in result.diagnostics if d.fix}
     assert "max_norm=1.0" in fixes["RNN201"].edits[-1].content
-    assert fixes["RNN301"].edits[0].content.endswith("weight_decay=0.0001")
+    assert fixes["RNN301"].edits[0].content.endswith("weight_decay=0.0001)")  # the call, rewritten whole
 
 
 def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
@@ -163,25 +165,36 @@ def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
         ("f(a,\n  b)\n", "f(a,\n  b, z=1)\n"),
         ("f('é', b)\n", "f('é', b, z=1)\n"),
         ("f(x for x in y)\n", None),
+        # comments inside the call, before and after the last argument
+        ("f(a,  # first\n  b  # last\n)\n", "f(a,  # first\n  b, z=1  # last\n)\n"),
+        ("f(\n    a,  # one\n    b,  # two\n)\n", "f(\n    a,  # one\n    b,  # two\n    z=1,\n)\n"),
+        # a call inside a parenthesised, a backslash-continued and a semicolon-joined statement
+        ("x = (\n    f(a)\n)\n", "x = (\n    f(a, z=1)\n)\n"),
+        ("x = 1 + \\\n    f(a)\n", "x = 1 + \\\n    f(a, z=1)\n"),
+        ("y = 0; x = f(a); z = 2\n", "y = 0; x = f(a, z=1); z = 2\n"),
+        # under a decorator, in an async function
+        ("@f(a)\ndef g():\n    pass\n", "@f(a, z=1)\ndef g():\n    pass\n"),
+        ("async def g():\n    await f(a)\n", "async def g():\n    await f(a, z=1)\n"),
     ],
 )
 def test_keyword_insertion_keeps_commas_and_comments(src: str, expected: str | None) -> None:
     from rnnlint.analysis.pyindex import parse_module
     from rnnlint.analysis.sites import kwarg_site
-    from rnnlint.read.source import SourceError
+    from rnnlint.checks.fixes import add_kwarg
+    from rnnlint.fix.textedit import apply_to_text
+    from rnnlint.read.source import SourceError, python_lines
 
     mod = parse_module(src.encode(), "x.py", "x.py")
     assert not isinstance(mod, SourceError)
-    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call))
+    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "f")
     site = kwarg_site(mod, call)
     if expected is None:
         assert site is None
         return
-    assert site is not None
-    lines = src.splitlines(keepends=True)
-    line = lines[site.loc.line - 1]
-    lines[site.loc.line - 1] = line[: site.loc.col - 1] + site.edit("z=1").content + line[site.loc.col - 1 :]
-    assert "".join(lines) == expected
+    fix = add_kwarg(site, "z", "1", "add z")
+    assert fix is not None and len(fix.edits) == 1  # one edit: the call, as LibCST generates it
+    fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN201", "m", site.loc, fix=fix)])
+    assert applied and fixed == expected
 
 
 def _notebook(tmp_path: Path, sources: list[object]) -> Path:
@@ -266,3 +279,184 @@ def test_no_line_site_for_a_statement_that_shares_its_line(src: str) -> None:
     own = parse_module(b"loss.backward()\noptimizer.step()\n", "x.py", "x.py")
     assert not isinstance(own, SourceError)
     assert line_site_after(own, next(n for n in ast.walk(own.tree) if isinstance(n, ast.Call))) is not None
+
+
+_LOADS_LIBCST = (
+    "import runpy, sys\n"
+    "sys.argv = ['rnnlint', *sys.argv[1:]]\n"
+    "try:\n    runpy.run_module('rnnlint', run_name='__main__')\n"
+    "except SystemExit:\n    pass\n"
+    "print('libcst loaded:', 'libcst' in sys.modules)\n"
+)
+
+
+@pytest.mark.parametrize(("fmt", "loads"), [("concise", False), ("full", False), ("json", True)])
+def test_libcst_runs_only_for_fixes_that_are_shown(fmt: str, loads: bool, tmp_path: Path) -> None:
+    """A lint that only reports its fixes never loads LibCST; one that prints their edits (JSON) does."""
+    shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
+    args = [str(tmp_path / "s"), "--no-cache", "--jobs", "1", "--exit-zero", "--output-format", fmt]
+    done = subprocess.run([sys.executable, "-c", _LOADS_LIBCST, *args], capture_output=True, text=True, check=False)
+    assert f"libcst loaded: {loads}" in done.stdout, done.stderr[-2000:]
+    if fmt == "json":
+        fixes = [d["fix"] for d in json.loads(done.stdout.rsplit("libcst loaded", 1)[0]) if d["fix"]]
+        assert fixes and all(f["edits"] for f in fixes)
+
+
+def test_a_cached_fix_keeps_its_changes_and_makes_the_same_edits(tmp_path: Path) -> None:
+    """The cache stores a fix's changes, not its edits: a cached run makes them on demand, the same as a fresh one."""
+    shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
+    args = [str(tmp_path / "s"), "--cache-dir", str(tmp_path / "cache"), "--exit-zero", "--output-format", "json"]
+    runs = [subprocess.run([sys.executable, "-m", "rnnlint", *args], capture_output=True, text=True, check=False) for _ in "ab"]
+    fresh, cached = (json.loads(r.stdout) for r in runs)
+    assert fresh == cached and any(d["fix"] and d["fix"]["edits"] for d in cached)
+    assert b'"changes"' in b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*.json"))
+
+
+def _call_change(src: str, **change: object) -> str:
+    """``src`` with one CallChange made on its call to ``f`` (through the fix's codemod and the text applier)."""
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import span_of
+    from rnnlint.checks.fixes import planned
+    from rnnlint.facts import CallChange
+    from rnnlint.fix.textedit import apply_to_text
+    from rnnlint.read.source import SourceError, python_lines
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) in ("f", "nn.RNN"))
+    fix = planned("unsafe", "m", CallChange(span_of(mod, call), **change))  # type: ignore[arg-type]
+    assert fix is not None and len(fix.edits) == 1
+    fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN101", "m", fix.edits[0].loc, fix=fix)])
+    assert applied
+    ast.parse(fixed)
+    return fixed
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("f(a, k=1)\n", "f(a)\n"),
+        ("f(k=1)\n", "f()\n"),
+        ("f(a, k=1, b=2)\n", "f(a, b=2)\n"),
+        ("f(a, k=1,)\n", "f(a,)\n"),
+        ("f(\n    a,  # keep\n    k=1,  # goes with k\n)\n", "f(\n    a,  # keep\n)\n"),
+        ("f(\n    a,\n    k=1,  # goes with k\n    b=2,\n)\n", "f(\n    a,\n    b=2,\n)\n"),
+        ("f(a,  # keep\n  k=1)\n", "f(a  # keep\n)\n"),
+        ("x = (f(a, k=1) +\n     2)\n", "x = (f(a) +\n     2)\n"),
+        ("x = 1; y = f(a, k=1); z = 2\n", "x = 1; y = f(a); z = 2\n"),
+    ],
+)
+def test_dropping_a_keyword_keeps_commas_and_the_other_comments(src: str, expected: str) -> None:
+    assert _call_change(src, drop=("k",)) == expected
+
+
+@pytest.mark.parametrize(
+    ("src", "change", "expected"),
+    [
+        ("self.rnn = nn.RNN(  # why\n    8, 16,\n)\n", {"func": "nn.GRU"}, "self.rnn = nn.GRU(  # why\n    8, 16,\n)\n"),
+        ("m = f(\n    a,\n)\n", {"wrap": "g"}, "m = g(f(\n    a,\n))\n"),
+        ("f(x, callbacks=[a])\n", {"append": ("callbacks", "b")}, "f(x, callbacks=[a, b])\n"),
+        (
+            "f(\n    x,\n    callbacks=[\n        a,  # first\n    ],\n)\n",
+            {"append": ("callbacks", "b")},
+            "f(\n    x,\n    callbacks=[\n        a,  # first\n        b,\n    ],\n)\n",
+        ),
+        ("f(x)\n", {"append": ("callbacks", "b")}, "f(x, callbacks=[b])\n"),
+        ("f(\n    a,\n    b,\n)\n", {"first": "c"}, "f(\n    c,\n    a,\n    b,\n)\n"),
+        ("@f(a)\nasync def g():\n    pass\n", {"set": (("k", "True"),)}, "@f(a, k=True)\nasync def g():\n    pass\n"),
+    ],
+)
+def test_call_changes_keep_the_call_layout(src: str, change: dict[str, object], expected: str) -> None:
+    assert _call_change(src, **change) == expected
+
+
+def test_parallel_workers_make_the_edits_a_json_report_prints(tmp_path: Path) -> None:
+    """With a process pool, the workers make the edits (in parallel) and the report process never loads LibCST."""
+    from rnnlint.run.runner import PARALLEL_MIN_FILES
+
+    for i in range(PARALLEL_MIN_FILES):
+        shutil.copytree(FIXTURES / "sentiment", tmp_path / f"c{i}")
+    args = [str(tmp_path), "--no-cache", "--jobs", "2", "--exit-zero", "--output-format", "json"]
+    done = subprocess.run([sys.executable, "-c", _LOADS_LIBCST, *args], capture_output=True, text=True, check=False)
+    assert "libcst loaded: False" in done.stdout, done.stderr[-2000:]
+    fixes = [d["fix"] for d in json.loads(done.stdout.rsplit("libcst loaded", 1)[0]) if d["fix"]]
+    assert len(fixes) >= PARALLEL_MIN_FILES and all(f["edits"] for f in fixes)
+
+
+@pytest.mark.parametrize(
+    ("src", "module", "name", "expected"),
+    [
+        ("x = 1\n", "torch", None, "import torch\nx = 1\n"),
+        (
+            "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n\nx = 1\n",
+            "torch",
+            None,
+            "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n\nimport torch\nx = 1\n",
+        ),
+        ('"""Doc."""\nx = 1\n', "torch", None, '"""Doc."""\nimport torch\nx = 1\n'),
+        (
+            "from __future__ import annotations\nimport os\n\nx = 1\n",
+            "torch",
+            None,
+            "from __future__ import annotations\nimport os\nimport torch\n\nx = 1\n",
+        ),
+        ("import torch.nn as nn\nx = 1\n", "torch", None, "import torch.nn as nn\nimport torch\nx = 1\n"),
+        ("import os, torch\nx = 1\n", "torch", None, "import os, torch\nx = 1\n"),
+        (
+            "from keras import (\n    layers,\n)\nx = 1\n",
+            "keras",
+            "regularizers",
+            "from keras import (\n    layers,\n    regularizers,\n)\nx = 1\n",
+        ),
+        (
+            "from keras import layers as L\nx = 1\n",
+            "keras",
+            "regularizers",
+            "from keras import layers as L, regularizers\nx = 1\n",
+        ),
+        (
+            "from keras.layers import LSTM\nx = 1\n",
+            "keras",
+            "regularizers",
+            "from keras.layers import LSTM\nfrom keras import regularizers\nx = 1\n",
+        ),
+    ],
+)
+def test_imports_are_added_as_addimportsvisitor_would_on_the_import_block(
+    src: str, module: str, name: str | None, expected: str
+) -> None:
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import import_block
+    from rnnlint.checks.fixes import planned
+    from rnnlint.facts import AddImport
+    from rnnlint.fix.textedit import apply_to_text
+    from rnnlint.read.source import SourceError, python_lines
+
+    mod = parse_module(src.encode(), "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    block = import_block(mod)
+    assert block is not None
+    fix = planned("safe", "m", AddImport(block, module, name))
+    assert fix is not None
+    if src == expected:
+        assert fix.edits == ()  # already imported: nothing to add
+        return
+    fixed, applied = apply_to_text(src, python_lines(src, keepends=True), [Diagnostic("RNN201", "m", block.loc, fix=fix)])
+    assert applied and fixed == expected
+
+
+def test_a_fix_whose_changes_overlap_makes_no_edits() -> None:
+    """Two calls of one fix, one inside the other: each is rewritten whole, so together they would clash."""
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import kwarg_site
+    from rnnlint.checks.fixes import planned
+    from rnnlint.facts import CallChange
+    from rnnlint.read.source import SourceError
+
+    mod = parse_module(b"m = RNN(LSTMCell(8))\n", "x.py", "x.py")
+    assert not isinstance(mod, SourceError)
+    sites = [kwarg_site(mod, n) for n in ast.walk(mod.tree) if isinstance(n, ast.Call)]
+    changes = [CallChange(s, set=(("kernel_regularizer", "l2(1e-5)"),)) for s in sites if s is not None]
+    one = planned("safe", "m", changes[0])
+    both = planned("safe", "m", *changes)
+    assert one is not None and one.edits and both is not None and both.edits == ()

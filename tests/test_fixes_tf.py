@@ -255,16 +255,17 @@ def test_ctc_log_softmax_on_a_name_and_not_on_softmax(tmp_path: Path) -> None:
 def test_non_atomic_input_is_parenthesised() -> None:
     from rnnlint.analysis.pyindex import parse_module
     from rnnlint.analysis.tfsites import log_softmax_edits
+    from rnnlint.checks.fixes import Codemod
     from rnnlint.read.source import SourceError
 
     src = "ctc(a if b else c, y)\n"
     mod = parse_module(src.encode(), "x.py", "x.py")
     assert not isinstance(mod, SourceError)
     call = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.Call))
-    edits = log_softmax_edits(mod, call.args[0])
-    text = src
-    for e in sorted(edits, key=lambda e: e.loc.col, reverse=True):
-        text = text[: e.loc.col - 1] + e.content + text[e.loc.col - 1 :]
+    change = log_softmax_edits(mod, call.args[0])
+    assert change is not None
+    (edit,) = Codemod((change,)).edits()
+    text = src[: edit.loc.col - 1] + edit.content + src[edit.loc.end_col - 1 :]
     assert text == "ctc((a if b else c).log_softmax(-1), y)\n"
 
 

@@ -31,8 +31,9 @@ from rnnlint.analysis.tfsites import (
     torch_regularization,
 )
 from rnnlint.analysis.wrappers import WrapperFinder
-from rnnlint.diagnostics import Edit, Loc
+from rnnlint.diagnostics import Loc
 from rnnlint.facts import (
+    Change,
     Clipping,
     CtcCheck,
     Finding,
@@ -276,7 +277,7 @@ class _Builder:
             else:
                 hit.added_to_loss = self._torch_regularization(hit)
 
-    def _torch_regularization(self, hit: Finding) -> tuple[Edit, ...]:
+    def _torch_regularization(self, hit: Finding) -> tuple[Change, ...]:
         """``loss = loss + l2_penalty`` before the ``loss.backward()`` that follows a torch penalty term."""
         for mod in self.modules:
             for scope in [mod.module_scope, *mod.scopes.values()]:
@@ -285,9 +286,9 @@ class _Builder:
                         return torch_regularization(mod, scope, b.node, hit.text, [s.node for s in mod.calls if s.scope is scope])
         return ()
 
-    def _tape_regularization(self) -> tuple[Edit, ...]:
+    def _tape_regularization(self) -> tuple[Change, ...]:
         """``loss += sum(model.losses)`` in every GradientTape step (custom Keras loops)."""
-        edits: list[Edit] = []
+        edits: list[Change] = []
         for mod in self.modules:
             for site in mod.calls:
                 tape = tape_qname_node(mod, site.node)
@@ -296,7 +297,7 @@ class _Builder:
                     edits += tape_regularization(mod, site.node, self.resolver.qualname(tape, ctx))
         return tuple(dict.fromkeys(edits))
 
-    def _tf1_regularization(self, api: _Api) -> tuple[Edit, ...]:
+    def _tf1_regularization(self, api: _Api) -> tuple[Change, ...]:
         """``loss += tf.reduce_sum(reg_losses)`` before the TF1 step of the same function that follows the term."""
         name = api.qname.rsplit(".", 1)[-1]
         if name not in ("get_collection", "get_regularization_losses", "get_regularization_loss") or not api.target:

@@ -3,22 +3,20 @@
 Each builder returns a fix only where the code shows everything the change touches:
 the layer's only use, the layer that consumes its output, the statement that computes
 the validation loss. Anything less gives ``None``: no fix is better than a wrong one.
-Edits are minimal (a name, a keyword, one added line) and keep the file's own spelling.
+They say what changes where (a call's callee or keywords, a statement after another), in the file's own
+spelling; :mod:`rnnlint.checks.codemods` makes the edits with LibCST.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from rnnlint import knowledge
 from rnnlint.analysis.pyindex import CallSite, ClassInfo, ModuleInfo, Scope, split_words
 from rnnlint.analysis.resolve import Ctx, Resolver
-from rnnlint.analysis.sites import editable, kwarg_site, line_site_after, module_alias, statement_of
-from rnnlint.diagnostics import Edit, Loc
-from rnnlint.facts import KwargSite, LineSite, PlateauSite, RecurrentLayer, Rewrite
-from rnnlint.read.source import char_col
+from rnnlint.analysis.sites import editable, kwarg_site, line_site_after, module_alias, source_of, span_of, statement_of
+from rnnlint.facts import CallChange, ExprChange, InsertStatement, LineSite, PlateauSite, RecurrentLayer, Rewrite
 
 WHY_GRU = "GRU keeps the RNN's inputs and outputs; LSTM would also return a cell state"
 # plain cell -> gated cell with the same inputs, outputs and state shape
@@ -31,59 +29,11 @@ _VALIDATION = {"val", "valid", "validation", "validate", "eval", "evaluate", "ev
 _KEEPS_FEATURES = {"mean", "sum", "max", "amax", "contiguous", "relu", "tanh", "gelu", "dropout", "squeeze", "float", "detach"}
 
 
-# -- positions ------------------------------------------------------------------------------
-def _start(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
-    """(line, 0-based character column) where ``node`` starts."""
-    line: int = getattr(node, "lineno", 1)
-    return line, char_col(mod.lines[line - 1], getattr(node, "col_offset", 0))
-
-
-def _end(mod: ModuleInfo, node: ast.AST) -> tuple[int, int]:
-    line: int = getattr(node, "end_lineno", None) or getattr(node, "lineno", 1) or 1
-    return line, char_col(mod.lines[line - 1], getattr(node, "end_col_offset", 0) or 0)
-
-
-def _text(mod: ModuleInfo, a: tuple[int, int], b: tuple[int, int]) -> str:
-    if a[0] == b[0]:
-        return mod.lines[a[0] - 1][a[1] : b[1]]
-    middle = mod.lines[a[0] : b[0] - 1]
-    return "\n".join([mod.lines[a[0] - 1][a[1] :], *middle, mod.lines[b[0] - 1][: b[1]]])
-
-
-def _loc(mod: ModuleInfo, a: tuple[int, int], b: tuple[int, int]) -> Loc:
-    return mod.span(a[0], a[1] + 1, b[0], b[1] + 1)
-
-
-def _source(mod: ModuleInfo, node: ast.AST) -> str:
-    return _text(mod, _start(mod, node), _end(mod, node))
-
-
-def _replace(mod: ModuleInfo, node: ast.AST, content: str) -> Edit:
-    return Edit(_loc(mod, _start(mod, node), _end(mod, node)), content)
-
-
-def drop_argument(mod: ModuleInfo, call: ast.Call, arg: ast.expr | ast.keyword) -> Edit | None:
-    """Remove one argument with its comma: its whole line in a one-per-line call, else ``, arg``."""
-    args: list[ast.expr | ast.keyword] = sorted([*call.args, *call.keywords], key=lambda a: _start(mod, a))
-    i = next((k for k, a in enumerate(args) if a is arg), None)
-    if i is None:
-        return None
-    s, e = _start(mod, arg), _end(mod, arg)
-    before, after = mod.lines[s[0] - 1][: s[1]], mod.lines[e[0] - 1][e[1] :]
-    if not before.strip() and re.fullmatch(r"\s*,?\s*(#.*)?", after) and e[0] < len(mod.lines):
-        return Edit(mod.span(s[0], 1, e[0] + 1, 1), "")
-    if i > 0 and re.fullmatch(r"\s*,\s*", _text(mod, _end(mod, args[i - 1]), s)):
-        return Edit(_loc(mod, _end(mod, args[i - 1]), e), "")
-    if i + 1 < len(args) and re.fullmatch(r"\s*,\s*", _text(mod, e, _start(mod, args[i + 1]))):
-        return Edit(_loc(mod, s, _start(mod, args[i + 1])), "")
-    return None
-
-
 def sibling(mod: ModuleInfo, func: ast.expr, qname: str, name: str) -> str | None:
     """How this module spells ``name`` from the module ``qname`` comes from (``nn.RNN`` -> ``nn.GRU``)."""
     parent = qname.rpartition(".")[0]
     if isinstance(func, ast.Attribute):
-        base = _source(mod, func.value)
+        base = source_of(mod, func.value)
         return f"{base}.{name}" if "\n" not in base else None
     if not isinstance(func, ast.Name):
         return None
@@ -122,25 +72,13 @@ def gru_swap(mod: ModuleInfo, call: ast.Call, qname: str, framework: str) -> Rew
     if spec is None or spec.kind != "gru":
         return None
     func = call.func
-    if isinstance(func, ast.Attribute):
-        line, end = _end(mod, func)
-        if mod.lines[line - 1][end - len(func.attr) : end] != func.attr:
-            return None
-        edits = [Edit(_loc(mod, (line, end - len(func.attr)), (line, end)), new)]
-        shown = f"{_source(mod, func.value)}.{new}"
-    else:
-        spelled = sibling(mod, func, qname, new)
-        if spelled is None:
-            return None
-        edits, shown = [_replace(mod, func, spelled)], spelled
-    dropped = [k for k in call.keywords if k.arg in _GRU_REJECTS.get(framework, ())]
-    for k in dropped:
-        edit = drop_argument(mod, call, k)
-        if edit is None:
-            return None
-        edits.append(edit)
-    also = "".join(f" and drop `{k.arg}=`" for k in dropped)
-    return Rewrite(tuple(edits), f"replace `{_source(mod, func)}` with `{shown}`{also} ({WHY_GRU})")
+    spelled = f"{source_of(mod, func.value)}.{new}" if isinstance(func, ast.Attribute) else sibling(mod, func, qname, new)
+    if spelled is None or "\n" in spelled:
+        return None
+    dropped = [k.arg for k in call.keywords if k.arg and k.arg in _GRU_REJECTS.get(framework, ())]
+    also = "".join(f" and drop `{k}=`" for k in dropped)
+    change = CallChange(span_of(mod, call), func=spelled, drop=tuple(dropped))
+    return Rewrite((change,), f"replace `{source_of(mod, func)}` with `{spelled}`{also} ({WHY_GRU})")
 
 
 # -- the layer's use in its class --------------------------------------------------------------
@@ -222,19 +160,18 @@ def output_dropout(mod: ModuleInfo, call: ast.Call, scope: Scope, qname: str) ->
     name = f"{attr}_dropout"
     dropout_cls = sibling(mod, call.func, qname, "Dropout")
     spec = knowledge.lookup(f"{qname.rpartition('.')[0]}.Dropout")
-    rate = _source(mod, kw.value)
+    rate = source_of(mod, kw.value)
     if name in info.self_attrs or name in info.attrs or name in info.methods or dropout_cls is None or spec is None:
         return None
-    drop = drop_argument(mod, call, kw)
     after_init, after_use = line_site_after(mod, assign), line_site_after(mod, use[0])
-    if drop is None or after_init is None or after_use is None or "\n" in rate:
+    if after_init is None or after_use is None or "\n" in rate:
         return None
     out = use[1]
     return Rewrite(
         (
-            drop,
-            Edit(after_init.loc, f"\n{after_init.indent}self.{name} = {dropout_cls}({rate})"),
-            Edit(after_use.loc, f"\n{after_use.indent}{out} = self.{name}({out})"),
+            CallChange(span_of(mod, call), drop=("dropout",)),
+            InsertStatement(after_init, f"self.{name} = {dropout_cls}({rate})"),
+            InsertStatement(after_use, f"{out} = self.{name}({out})"),
         ),
         f"drop `dropout={rate}` (it acts only between stacked layers) and apply `{dropout_cls}({rate})` "
         f"to `{out}` after `self.{attr}(...)`",
@@ -264,21 +201,14 @@ def torch_bidirectional(
     if linear is None or not _same_size(linear[1], hidden, mod, linear[0], scope, resolver):
         return None
     features = linear[1]
-    text = _source(mod, features)
+    text = source_of(mod, features)
     doubled = (
         f"2 * {text}"
         if isinstance(features, (ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Subscript))
         else f"2 * ({text})"
     )
-    if flag is not None:
-        set_flag = _replace(mod, flag.value, "True")
-    else:
-        site = kwarg_site(mod, call)
-        if site is None:
-            return None
-        set_flag = site.edit("bidirectional=True")
     return Rewrite(
-        (set_flag, _replace(mod, features, doubled)),
+        (CallChange(span_of(mod, call), set=(("bidirectional", "True"),)), ExprChange(span_of(mod, features), "2 * {}")),
         f"set `bidirectional=True` and give `self.{consumer}` the doubled width `{doubled}`",
     )
 
@@ -382,9 +312,8 @@ def keras_bidirectional(mod: ModuleInfo, call: ast.Call, qname: str) -> Rewrite 
     spec = knowledge.lookup(f"{qname.rpartition('.')[0]}.Bidirectional")
     if wrapper is None or spec is None or spec.kind != "bidirectional":
         return None
-    func = _source(mod, call.func)
     return Rewrite(
-        (_replace(mod, call.func, f"{wrapper}({func}"), Edit(_loc(mod, _end(mod, call), _end(mod, call)), ")")),
+        (CallChange(span_of(mod, call), wrap=wrapper),),
         f"wrap the layer in `{wrapper}(...)` (the layers after it infer the doubled width)",
     )
 
@@ -508,23 +437,10 @@ def keras_plateau(mod: ModuleInfo, site: CallSite) -> PlateauSite | None:
     if not editable(mod) or cls is None or not validates or any(_is_const(k.value, None) for k in validates):
         return None
     kw = _keyword(fit, "callbacks")
-    if kw is None:
-        at_end = kwarg_site(mod, fit)
-        return PlateauSite("keras", cls, callbacks=at_end, new_keyword=True) if at_end is not None else None
-    if not isinstance(kw.value, ast.List) or not _plain_arguments(fit):
+    if kw is not None and not isinstance(kw.value, ast.List):
         return None
-    if kw.value.elts:
-        last = kw.value.elts[-1]
-        at, start = _end(mod, last), _start(mod, last)
-        indent = mod.lines[start[0] - 1][: start[1]]
-        if not indent.strip() and re.fullmatch(r",\s*(#.*)?", mod.lines[at[0] - 1][at[1] :].rstrip()):
-            eol = (at[0], len(mod.lines[at[0] - 1]))  # one callback per line: a line of its own
-            return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, eol, eol), f"\n{indent}", suffix=","))
-        return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, at, at), ", "))
-    row, col = _end(mod, kw.value)
-    if mod.lines[row - 1][col - 1 : col] != "]":
-        return None
-    return PlateauSite("keras", cls, callbacks=KwargSite(_loc(mod, (row, col - 1), (row, col - 1)), ""))
+    fit_call = kwarg_site(mod, fit) if _plain_arguments(fit) or kw is None else None
+    return PlateauSite("keras", cls, callbacks=fit_call) if fit_call is not None else None
 
 
 def _keras_plateau_class(mod: ModuleInfo) -> str | None:

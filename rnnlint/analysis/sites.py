@@ -1,23 +1,19 @@
-"""Where a fix can edit: the spot for one more keyword argument, the line after a statement.
+"""Where a fix can edit: the source of the call or statement it changes, the line after a statement.
 
-Fixes are minimal text edits at exact source positions (the rest of the file, its
-comments, quotes and formatting stay byte for byte), and every fixed file is parsed
-again before it is written. In a notebook a site's line counts through the joined code
-cells (its Loc carries the cell coordinates too); the fixer maps it into the cell's
-source strings. YAML configs get no Python sites: their lines are generated code.
+A site is an exact span with its text; :mod:`rnnlint.checks.codemods` parses only that text with LibCST and makes
+the edit, so the rest of the file stays byte for byte, and every fixed file is parsed again before it is written.
+In a notebook a site's line counts through the joined code cells (its Loc carries the cell coordinates too); the
+fixer maps it into the cell's source strings. YAML configs get no Python sites: their lines are generated code.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 
 from rnnlint.analysis.pyindex import ModuleInfo
 from rnnlint.diagnostics import Loc
-from rnnlint.facts import KwargSite, LineSite
+from rnnlint.facts import KwargSite, LineSite, Span
 from rnnlint.read.source import char_col
-
-_TRAILING_COMMA = re.compile(r"\s*,\s*(#.*)?")
 
 
 def editable(mod: ModuleInfo) -> bool:
@@ -25,47 +21,30 @@ def editable(mod: ModuleInfo) -> bool:
     return mod.config_positions is None
 
 
-def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
-    """The insertion point for ``, name=value``: right after the last argument, or inside empty parentheses.
+def _text(mod: ModuleInfo, line: int, col: int, end_line: int, end_col: int) -> str:
+    """The text between two 1-based (line, character column) positions, lines joined with ``\\n``."""
+    lines = mod.lines[line - 1 : end_line]
+    lines[-1] = lines[-1][: end_col - 1]
+    lines[0] = lines[0][col - 1 :]
+    return "\n".join(lines)
 
-    Inserting after the last argument (not before ``)``) keeps a trailing comma and a
-    comment after it where they are. In a call laid out one argument per line with a
-    trailing comma the new argument gets a line of its own after the last one (and after
-    its comment).
-    """
-    if not editable(mod) or call.end_lineno is None or call.end_col_offset is None:
-        return None
-    given = frozenset(k.arg for k in call.keywords if k.arg)
-    arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
-    if arguments:
-        last = max(arguments, key=lambda a: (a.end_lineno or 0, a.end_col_offset or 0))
-        if last.end_lineno is None or last.end_col_offset is None:
-            return None
-        line, col, prefix = last.end_lineno, last.end_col_offset, ", "
-    else:
-        line, col, prefix = call.end_lineno, call.end_col_offset - 1, ""  # just inside the ")"
-    if any(isinstance(a, ast.GeneratorExp) for a in call.args):
+
+def span_of(mod: ModuleInfo, node: ast.AST) -> Span:
+    """The node's exact span and text: what a codemod parses and replaces."""
+    loc = mod.loc(node)
+    return Span(loc, _text(mod, loc.line, loc.col, loc.end_line, loc.end_col))
+
+
+def source_of(mod: ModuleInfo, node: ast.AST) -> str:
+    return span_of(mod, node).text
+
+
+def kwarg_site(mod: ModuleInfo, call: ast.Call) -> KwargSite | None:
+    """The call, to take one more keyword argument (placed by LibCST after the last one, keeping commas and comments)."""
+    if not editable(mod) or any(isinstance(a, ast.GeneratorExp) for a in call.args):
         return None  # `f(x for x in y)`: the generator's parentheses are the call's
-    text = mod.lines[line - 1] if line <= len(mod.lines) else ""
-    at = char_col(text, col)
-    if not arguments and (at >= len(text) or text[at] != ")"):
-        return None
-    close = (call.end_lineno, char_col(mod.lines[call.end_lineno - 1], call.end_col_offset) - 1)
-    probe = at
-    while True:  # `f(a, k=(1))`: step past the argument's own closing parentheses
-        while probe < len(text) and text[probe] in " \t":
-            probe += 1
-        if probe < len(text) and text[probe] == ")" and (line, probe) != close and arguments:
-            at = probe = probe + 1
-            continue
-        break
-    rest = text[at:].rstrip("\r\n")
-    if arguments and call.end_lineno > line and _TRAILING_COMMA.fullmatch(rest):
-        # one argument per line with a trailing comma: the new one gets its own line, as a formatter would write it
-        indent = text[: len(text) - len(text.lstrip())]
-        end = len(text.rstrip("\r\n"))
-        return KwargSite(mod.span(line, end + 1, line, end + 1), f"\n{indent}", given, ",")
-    return KwargSite(mod.span(line, at + 1, line, at + 1), prefix, given)
+    span = span_of(mod, call)
+    return KwargSite(span.loc, span.text, frozenset(k.arg for k in call.keywords if k.arg))
 
 
 def statement_of(mod: ModuleInfo, node: ast.AST) -> ast.stmt | None:
@@ -134,17 +113,31 @@ def module_alias(mod: ModuleInfo, module: str) -> str | None:
     return None
 
 
-def import_site(mod: ModuleInfo) -> LineSite | None:
-    """After the last top-level import (or at the top): where a missing import goes."""
+def import_block(mod: ModuleInfo) -> Span | None:
+    """The module's leading import block, from its start to its last import (a notebook: within that import's cell);
+    with no import, the docstring or the comments before the first statement (a shebang, a coding line), which new
+    imports follow."""
     if not editable(mod):
         return None
-    last = 0
-    for stmt in mod.tree.body:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and stmt.end_lineno is not None:
-            last = stmt.end_lineno
-        elif last:
+    last: ast.stmt | None = None
+    body = mod.tree.body
+    for stmt in body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            last = stmt
+        elif last is not None:
             break
-    if last == 0:
-        return LineSite(mod.span(1, 1, 1, 1), "")
-    end = len(mod.lines[last - 1].rstrip("\r\n"))
-    return LineSite(mod.span(last, end + 1, last, end + 1), "")
+    if last is None and body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0].value, "value", None), str):
+        last = body[0]  # new imports go after the docstring
+    if last is None:
+        starts = [body[0].lineno, *(d.lineno for d in getattr(body[0], "decorator_list", []))] if body else []
+        end_line = min(starts) - 1 if starts else len(mod.lines)
+    else:
+        end_line = last.end_lineno or last.lineno
+    if end_line < 1:
+        return Span(mod.span(1, 1, 1, 1), "")
+    first = 1
+    if mod.cells:
+        cell = mod.cells[end_line - 1][0]
+        first = next(n for n in range(1, end_line + 1) if mod.cells[n - 1][0] == cell)
+    end = len(mod.lines[end_line - 1]) + 1
+    return Span(mod.span(first, 1, end_line, end), _text(mod, first, 1, end_line, end))

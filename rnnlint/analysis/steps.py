@@ -18,10 +18,18 @@ from rnnlint import knowledge
 from rnnlint.analysis.configs import TRAINING_FUNCTION
 from rnnlint.analysis.pyindex import CallSite, ModuleInfo, expr_text, split_words
 from rnnlint.analysis.resolve import LOCAL, Ctx, Resolver, split_local
-from rnnlint.analysis.sites import import_site, line_site_after, line_site_before, module_alias, statement_lines, statement_of
+from rnnlint.analysis.sites import (
+    import_block,
+    line_site_after,
+    line_site_before,
+    module_alias,
+    span_of,
+    statement_lines,
+    statement_of,
+)
 from rnnlint.analysis.tfsites import tf_clip_sites
 from rnnlint.analysis.wrappers import WrapperFinder
-from rnnlint.facts import Clipping, Finding, Misplacement, TrainingLoop, UnitFacts
+from rnnlint.facts import Clipping, Finding, Misplacement, MoveStatement, TrainingLoop, UnitFacts
 
 _OPTIMIZER_WORDS = {"opt", "optim", "optimizer", "optimizers", "scaler", "optimiser", "tx"}
 _SCHEDULER_WORDS = {"sched", "scheduler", "lr"}
@@ -113,7 +121,7 @@ class TrainingSteps:
             loop.optimizer = receiver
         loop.after_backward = line_site_after(backward.mod, backward.node)
         loop.torch_name = module_alias(backward.mod, "torch")
-        loop.import_site = import_site(backward.mod)
+        loop.imports = import_block(backward.mod)
 
     def _tf_fix_sites(self, loop: TrainingLoop, first: Event, flat: list[Event]) -> None:
         """Where a TF step gets clipping (RNN201): its first gradient event and the update in the same function."""
@@ -295,10 +303,12 @@ def _moved(clip: Event, anchor: Event | None, reason: str) -> Misplacement:
     assert clip.clip is not None
     m = Misplacement(clip.clip.loc, reason)
     if anchor is not None and anchor.scope_key == clip.scope_key and anchor.mod is clip.mod:
-        m.statement = statement_lines(clip.mod, clip.node)
-        m.move_to = line_site_after(anchor.mod, anchor.node)
+        lines = statement_lines(clip.mod, clip.node)
+        to = line_site_after(anchor.mod, anchor.node)
         stmt = statement_of(clip.mod, clip.node)
-        m.statement_text = ast.get_source_segment(clip.mod.source, stmt) if stmt is not None else None
+        statement = span_of(clip.mod, stmt) if stmt is not None else None
+        if lines is not None and to is not None and statement is not None and "\n" not in statement.text:
+            m.move = MoveStatement(lines, statement, to)
     return m
 
 

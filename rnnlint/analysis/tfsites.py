@@ -14,24 +14,35 @@ import ast
 from rnnlint.analysis.pyindex import ModuleInfo, Scope
 from rnnlint.analysis.sites import (
     editable,
-    import_site,
+    import_block,
     line_site_after,
     line_site_before,
     module_alias,
+    span_of,
     statement_lines,
     statement_of,
 )
-from rnnlint.diagnostics import Edit
-from rnnlint.facts import KerasL2Site, KwargSite, LineSite, MinimizeRewrite, OptaxChainSite, Optimizer, TrainingLoop
+from rnnlint.facts import (
+    AddImport,
+    Change,
+    ExprChange,
+    InsertStatement,
+    KerasL2Site,
+    KwargSite,
+    LineSite,
+    MinimizeRewrite,
+    OptaxChainSite,
+    Optimizer,
+    TrainingLoop,
+)
 
 _TF1_TRAIN = ("tensorflow.train.", "tensorflow.compat.v1.train.")
 # TF1 Optimizer.minimize(loss, global_step, var_list, gate_gradients, aggregation_method,
 # colocate_gradients_with_ops, name, grad_loss): which call each argument belongs to once it is split.
-_MINIMIZE_POSITIONAL = ("loss", "global_step", "var_list")
-_TO_COMPUTE = {"loss", "var_list", "gate_gradients", "aggregation_method", "colocate_gradients_with_ops", "grad_loss"}
-_TO_APPLY = {"global_step", "name"}
+MINIMIZE_POSITIONAL = ("loss", "global_step", "var_list")
+TO_COMPUTE = frozenset({"loss", "var_list", "gate_gradients", "aggregation_method", "colocate_gradients_with_ops", "grad_loss"})
+TO_APPLY = frozenset({"global_step", "name"})
 _KERAS_PACKAGES = ("keras", "tensorflow.keras", "tf_keras")
-_ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
 
 
 def tf_namespace(mod: ModuleInfo, qname: str) -> str | None:
@@ -124,56 +135,31 @@ def tf1_optimizer_api(call: ast.Call, optimizers: list[Optimizer]) -> str | None
 
 
 def _minimize_rewrite(mod: ModuleInfo, call: ast.Call, scope: Scope) -> MinimizeRewrite | None:
+    """``head opt.minimize(loss, ...)`` alone on its lines, with arguments the split can place and names it can bind."""
     stmt = statement_of(mod, call)
-    if stmt is None or stmt.end_lineno is None or stmt.end_col_offset is None or not _alone(mod, stmt):
+    if stmt is None or stmt.end_lineno is None or not _alone(mod, stmt):
         return None
-    if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1:
-        target = _segment(mod, stmt.targets[0])
-        head = f"{target} = " if target else None
-    elif isinstance(stmt, ast.Return) and stmt.value is call:
-        head = "return "
-    elif isinstance(stmt, ast.Expr) and stmt.value is call:
-        head = ""
-    else:
-        head = None
-    args = _minimize_args(mod, call)
-    if head is None or args is None or "loss" not in args or not isinstance(call.func, ast.Attribute):
+    plain = (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1) or isinstance(stmt, (ast.Return, ast.Expr))
+    if not plain or getattr(stmt, "value", None) is not call or not _minimize_args(call):
         return None
-    receiver = call.func.value
-    bind = None
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
     if isinstance(receiver, ast.Call):  # tf.train.AdamOptimizer(lr).minimize(loss): build the optimizer once
         if not _free(scope, "optimizer", stmt.end_lineno) or scope.bindings.get("optimizer"):
             return None
-        bind, optimizer = f"optimizer = {_segment(mod, receiver)}", "optimizer"
-    elif isinstance(receiver, (ast.Name, ast.Attribute)):
-        optimizer = _segment(mod, receiver) or ""
-    else:
+    elif not isinstance(receiver, (ast.Name, ast.Attribute)):
         return None
     grads, variables = "grads", "variables"
     if not (_free(scope, grads, stmt.end_lineno) and _free(scope, variables, stmt.end_lineno)):
         return None
-    compute = ", ".join([args["loss"], *(f"{k}={v}" for k, v in args.items() if k in _TO_COMPUTE and k != "loss")])
-    apply = "".join(f", {k}={v}" for k, v in args.items() if k in _TO_APPLY)
-    loc = mod.loc(stmt)
-    return MinimizeRewrite(loc, _indent(mod, stmt), head, optimizer, bind, compute, apply, grads, variables)
+    return MinimizeRewrite(span_of(mod, stmt), _indent(mod, stmt), isinstance(receiver, ast.Call), grads, variables)
 
 
-def _minimize_args(mod: ModuleInfo, call: ast.Call) -> dict[str, str] | None:
-    """minimize()'s arguments by name, as written; None for starred, unknown or too many arguments."""
-    out: dict[str, str] = {}
-    if len(call.args) > len(_MINIMIZE_POSITIONAL):
-        return None
-    for name, arg in zip(_MINIMIZE_POSITIONAL, call.args, strict=False):
-        text = _segment(mod, arg)
-        if isinstance(arg, ast.Starred) or text is None:
-            return None
-        out[name] = text
-    for kw in call.keywords:
-        text = _segment(mod, kw.value)
-        if kw.arg is None or kw.arg not in _TO_COMPUTE | _TO_APPLY or kw.arg in out or text is None:
-            return None
-        out[kw.arg] = text
-    return out
+def _minimize_args(call: ast.Call) -> bool:
+    """Every argument of minimize() goes to compute_gradients or apply_gradients, and the loss is given."""
+    if len(call.args) > len(MINIMIZE_POSITIONAL) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    names = [*MINIMIZE_POSITIONAL[: len(call.args)], *(k.arg for k in call.keywords)]
+    return "loss" in names and len(set(names)) == len(names) and all(n in TO_COMPUTE | TO_APPLY for n in names)
 
 
 def _gradient_list(mod: ModuleInfo, gradient: ast.Call, step: ast.Call) -> tuple[LineSite, str] | None:
@@ -211,15 +197,10 @@ def optax_chain_site(mod: ModuleInfo, call: ast.Call, chain_qname: str | None) -
         return None
     parent = mod.parents().get(id(call))
     if chain_qname == "optax.chain" and isinstance(parent, ast.Call) and parent.args and call in parent.args:
-        first = parent.args[0]
         if any(isinstance(a, ast.Starred) for a in parent.args):
             return None
-        loc = mod.loc(first)
-        return OptaxChainSite(optax, mod.span(loc.line, loc.col, loc.line, loc.col), None)
-    loc = mod.loc(call)
-    start = mod.span(loc.line, loc.col, loc.line, loc.col)
-    end = mod.span(loc.end_line, loc.end_col, loc.end_line, loc.end_col)
-    return OptaxChainSite(optax, start, end)
+        return OptaxChainSite(optax, span_of(mod, parent), True)
+    return OptaxChainSite(optax, span_of(mod, call), False)
 
 
 # -- RNN301: Keras recurrent layers -------------------------------------------------------------
@@ -242,18 +223,14 @@ def keras_l2_site(mod: ModuleInfo, api_qname: str, kwargs: KwargSite | None) -> 
         return KerasL2Site(kwargs, regularizers)
     if "regularizers" in mod.identifiers or package not in _KERAS_PACKAGES:
         return None  # the name is taken, or a private path (keras.src) we would not import from
-    at = import_site(mod)
-    if at is None:
-        return None
-    code = f"from {package} import regularizers"
-    edit = Edit(at.loc, f"{code}\n") if at.loc.line == 1 and at.loc.col == 1 else Edit(at.loc, f"\n{code}")
-    return KerasL2Site(kwargs, "regularizers", edit)
+    block = import_block(mod)
+    return KerasL2Site(kwargs, "regularizers", AddImport(block, package, "regularizers")) if block is not None else None
 
 
 # -- RNN302: regularization losses that never reach the loss ------------------------------------
 
 
-def tape_regularization(mod: ModuleInfo, gradient: ast.Call, tape_qname: str | None) -> tuple[Edit, ...]:
+def tape_regularization(mod: ModuleInfo, gradient: ast.Call, tape_qname: str | None) -> tuple[Change, ...]:
     """``loss += sum(model.losses)`` inside the tape, right after the loss ``tape.gradient(loss, model...)`` uses."""
     fn = gradient.func
     if not (isinstance(fn, ast.Attribute) and fn.attr == "gradient" and isinstance(fn.value, ast.Name)):
@@ -278,7 +255,7 @@ def tape_regularization(mod: ModuleInfo, gradient: ast.Call, tape_qname: str | N
     site = line_site_after(mod, assigns[-1].value)
     if rebinds or site is None:
         return ()
-    return (Edit(site.loc, f"\n{site.indent}{loss} += sum({model}.losses)"),)
+    return (InsertStatement(site, f"{loss} += sum({model}.losses)"),)
 
 
 def _tape_block(mod: ModuleInfo, node: ast.AST, tape: str) -> ast.With | None:
@@ -322,7 +299,7 @@ def _defers_to_keras(value: ast.expr) -> bool:
     ) or any(isinstance(n, ast.Attribute) and n.attr == "losses" for n in ast.walk(value))
 
 
-def tf1_regularization(mod: ModuleInfo, term: str, minimize: ast.Call) -> tuple[Edit, ...]:
+def tf1_regularization(mod: ModuleInfo, term: str, minimize: ast.Call) -> tuple[Change, ...]:
     """``loss += term`` right before the TF1 step that differentiates ``loss``."""
     if not minimize.args or not isinstance(minimize.args[0], (ast.Name, ast.Attribute)):
         return ()
@@ -333,10 +310,10 @@ def tf1_regularization(mod: ModuleInfo, term: str, minimize: ast.Call) -> tuple[
     site = line_site_before(mod, minimize)
     if site is None or loss is None:
         return ()
-    return (Edit(site.loc, f"{site.indent}{loss} += {term}\n"),)
+    return (InsertStatement(site, f"{loss} += {term}", before=True),)
 
 
-def torch_regularization(mod: ModuleInfo, scope: Scope, term: ast.expr, name: str, calls: list[ast.Call]) -> tuple[Edit, ...]:
+def torch_regularization(mod: ModuleInfo, scope: Scope, term: ast.expr, name: str, calls: list[ast.Call]) -> tuple[Change, ...]:
     """``loss = loss + name`` before the next ``loss.backward()``, only when the term carries its own coefficient."""
     if not _weighted(term):
         return ()  # a bare sum of squares added as is would be a penalty nobody chose
@@ -352,7 +329,7 @@ def torch_regularization(mod: ModuleInfo, scope: Scope, term: ast.expr, name: st
         if stmt is None or site is None or not _alone(mod, stmt) or not isinstance(stmt, ast.Expr):
             return ()
         loss = fn.value.id
-        return (Edit(site.loc, f"{site.indent}{loss} = {loss} + {name}\n"),)
+        return (InsertStatement(site, f"{loss} = {loss} + {name}", before=True),)
     return ()
 
 
@@ -369,13 +346,8 @@ def _weighted(term: ast.expr) -> bool:
 # -- RNN304: CTC on raw scores ------------------------------------------------------------------
 
 
-def log_softmax_edits(mod: ModuleInfo, node: ast.expr) -> tuple[Edit, ...]:
+def log_softmax_edits(mod: ModuleInfo, node: ast.expr) -> ExprChange | None:
     """``x`` -> ``x.log_softmax(-1)`` (parenthesised when ``x`` is not an atom): classes are CTC's last axis."""
     if not editable(mod) or isinstance(node, ast.Starred):
-        return ()
-    loc = mod.loc(node)
-    end = mod.span(loc.end_line, loc.end_col, loc.end_line, loc.end_col)
-    if isinstance(node, _ATOMS):
-        return (Edit(end, ".log_softmax(-1)"),)
-    start = mod.span(loc.line, loc.col, loc.line, loc.col)
-    return (Edit(start, "("), Edit(end, ").log_softmax(-1)"))
+        return None
+    return ExprChange(span_of(mod, node), "{}.log_softmax(-1)")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rnnlint.checks import fixes, hints
 from rnnlint.checks.registry import Report, rule
 from rnnlint.diagnostics import Fix, Severity
-from rnnlint.facts import Finding, UnitFacts
+from rnnlint.facts import Finding, InsertStatement, UnitFacts
 from rnnlint.settings.model import Settings
 
 _CLASSIFICATION = ("ce", "nll", "bce", "bce_logits")
@@ -79,8 +79,8 @@ def _keras_regularizer_fix(facts: UnitFacts, path: str, decay: str) -> Fix | Non
 def _added_to_loss(hit: Finding) -> Fix | None:
     if not hit.added_to_loss:
         return None
-    code = " / ".join(dict.fromkeys(e.content.strip() for e in hit.added_to_loss))
-    return fixes.in_file(Fix("safe", f"add `{code}` to the optimized loss", hit.added_to_loss), hit.loc.path)
+    code = " / ".join(dict.fromkeys(c.code for c in hit.added_to_loss if isinstance(c, InsertStatement)))
+    return fixes.in_file(fixes.planned("safe", f"add `{code}` to the optimized loss", *hit.added_to_loss), hit.loc.path)
 
 
 @rule("RNN302")
@@ -135,7 +135,7 @@ def ctc_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         if wrong:
             yield Report(app.loc, f"CTC gets {wrong} (D5)")
         elif app.loss.expects == "log_probs" and app.input_source == "model_output" and not facts.has("log_softmax"):
-            fix = Fix("safe", "apply `.log_softmax(-1)` to the CTC input", app.log_softmax) if app.log_softmax else None
+            fix = fixes.planned("safe", "apply `.log_softmax(-1)` to the CTC input", app.log_softmax) if app.log_softmax else None
             yield Report(
                 app.loc,
                 "CTC is fed raw model outputs and nothing applies `log_softmax`; torch's CTCLoss expects log-probabilities (D5)",

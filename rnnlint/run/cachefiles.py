@@ -15,7 +15,7 @@ from rnnlint import __version__
 from rnnlint.read.source import read_regular
 from rnnlint.settings.files import RunSettings, plain_settings_ok
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 RACY_NS = 2_000_000_000  # a stat this close to the moment it was taken may not show a later edit (mtime granularity)
 
 

@@ -10,6 +10,7 @@ an entry is used only if every file the group read (imports, configs) is unchang
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rnnlint.checks.fixes import Codemod
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
+from rnnlint.facts import CHANGE_PARTS
 from rnnlint.read.source import read_regular
 from rnnlint.ruledocs import group_of
 from rnnlint.run import cachefiles
@@ -197,9 +200,17 @@ def _terminate_on_sigterm(pool: Any) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_PRINTS_EDITS = ("json", "json-lines", "sarif")
+
+
 def _run_batch(args: tuple[list[Group], Settings, list[Path]]) -> list[tuple[Result, dict[str, str]]]:
     batch, settings, roots = args
-    return [_run_group(g, settings, roots) for g in batch]
+    out = [_run_group(g, settings, roots) for g in batch]
+    if settings.output_format in _PRINTS_EDITS:  # the report prints every fix's edits: make them here, in parallel
+        for result, _ in out:
+            for d in result.diagnostics:
+                _ = d.fix and d.fix.edits  # kept on the fix, they travel back with it
+    return out
 
 
 def _run_group(group: Group, settings: Settings, roots: list[Path]) -> tuple[Result, dict[str, str]]:
@@ -472,17 +483,41 @@ def _encode(result: Result) -> dict[str, Any]:
                 "severity": int(d.severity),
                 "loc": _loc_json(d.loc),
                 "notes": list(d.notes),
-                "fix": None
-                if d.fix is None
-                else {
-                    "applicability": d.fix.applicability,
-                    "message": d.fix.message,
-                    "edits": [{"loc": _loc_json(e.loc), "content": e.content} for e in d.fix.edits],
-                },
+                "fix": None if d.fix is None else _fix_json(d.fix),
             }
             for d in result.diagnostics
         ],
     }
+
+
+def _fix_json(fix: Fix) -> dict[str, Any]:
+    """A fix for the cache: a codemod's changes (its edits are made only if a later run shows or applies them)."""
+    if isinstance(fix.codemod, Codemod):
+        return {"applicability": fix.applicability, "message": fix.message, "changes": _plain(fix.codemod.changes)}
+    edits = [{"loc": _loc_json(e.loc), "content": e.content} for e in fix.edits]
+    return {"applicability": fix.applicability, "message": fix.message, "edits": edits}
+
+
+_CHANGE_PARTS = {c.__name__: c for c in (Loc, *CHANGE_PARTS)}
+
+
+def _plain(value: Any) -> Any:
+    """The facts' change records as JSON: a record is its type's name and its fields."""
+    if isinstance(value, (tuple, frozenset)):
+        return {"@set": sorted(value)} if isinstance(value, frozenset) else [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"@": type(value).__name__, **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    return value
+
+
+def _unplain(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_unplain(v) for v in value)
+    if isinstance(value, dict):
+        if "@set" in value:
+            return frozenset(value["@set"])
+        return _CHANGE_PARTS[value["@"]](**{k: _unplain(v) for k, v in value.items() if k != "@"})
+    return value
 
 
 def _loc_json(loc: Loc) -> list[Any]:
@@ -502,6 +537,8 @@ def _decode(data: dict[str, Any]) -> Result:
                 Severity(d["severity"]),
                 None
                 if fix is None
+                else Fix(fix["applicability"], fix["message"], codemod=Codemod(_unplain(fix["changes"])))
+                if "changes" in fix
                 else Fix(fix["applicability"], fix["message"], tuple(Edit(Loc(*e["loc"]), e["content"]) for e in fix["edits"])),
                 tuple(d["notes"]),
                 group_of(d["code"]),
