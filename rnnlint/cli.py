@@ -1,5 +1,6 @@
 """Command line: ``rnnlint [check] PATH...``, ``rnnlint rules``, ``rnnlint explain CODE``,
-``rnnlint config --show [PATH]``, ``rnnlint server`` (a Language Server on stdio).
+``rnnlint config --show [PATH]``, ``rnnlint server`` (a Language Server on stdio),
+``rnnlint diagnose LOG...`` (training logs; ``rnnlint.diagnose``).
 
 Exit codes: 0 nothing at or above the severity threshold; 1 diagnostics at or
 above it; 2 usage error, unreadable config or internal error. Never a traceback
@@ -93,6 +94,10 @@ def _is_config_command(args: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnnlint`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "diagnose":  # training logs, not code: its own stage package
+        from rnnlint.diagnose.command import run_cli
+
+        return run_cli(args_list[1:], _Parser)
     if args_list and args_list[0] in REFERENCE_COMMANDS:
         from rnnlint.reference.cli import main as reference_main
 
