@@ -108,12 +108,12 @@ def overfitting(run: Run, s: DiagnoseSettings) -> list[Verdict]:
     tt = trend(xs, [train[i] for i in window], s.confidence)
     best, end = sm[best_i], tail(val, min(s.window, len(window)))
     rise = (end - best) / max(abs(best), 1e-12)
-    if not tv.rising or rise < s.overfit_rise or tt.slope > 0:
+    if not tv.rising or rise < s.overfit_rise or tt.rising:
         return []
     gap0, gap1 = val[best_i] - train[best_i], end - tail(train, min(s.window, len(window)))
     what = (
         f"{run.shown('val_loss')} rose {rise:.0%} above its best ({fmt(best)} -> {fmt(end)}, slope {fmt(tv.slope)}/value, "
-        f"95% bound {fmt(tv.lo)}..{fmt(tv.hi)}) while {run.shown('loss')} kept falling "
+        f"95% bound {fmt(tv.lo)}..{fmt(tv.hi)}) while {run.shown('loss')} did not rise "
         f"({fmt(train[best_i])} -> {fmt(train[-1])}); the gap grew from {fmt(gap0)} to {fmt(gap1)}"
     )
     numbers = {"best": best, "end": end, "rise": rise, "slope": tv.slope, "slope_lo": tv.lo, "gap_start": gap0, "gap_end": gap1}
