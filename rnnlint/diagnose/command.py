@@ -11,7 +11,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from rnnlint.diagnose.findings import RunDiagnostic, TooShort
 from rnnlint.diagnose.run import Run
@@ -22,13 +22,23 @@ FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif")
 def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> argparse.ArgumentParser:
     p = parser_class(prog="rnnlint diagnose", description="Read training logs and report what the curves show (RNN601-RNN611).")
     p.add_argument("paths", nargs="+", type=Path, help="run folders or log files (TensorBoard, CSV, History JSON, MLflow)")
-    p.add_argument("--column", action="append", default=[], metavar="METRIC=NAME", help="read NAME as METRIC (loss, val_loss, lr, grad_norm, ...)")
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="METRIC=NAME",
+        help="read NAME as METRIC (loss, val_loss, lr, grad_norm, ...)",
+    )
     p.add_argument("--select", type=_codes, help="runtime codes or prefixes to enable (e.g. RNN603,RNN606)")
     p.add_argument("--ignore", type=_codes, help="runtime codes or prefixes to disable")
     p.add_argument("--output-format", choices=FORMATS, default="full", help="report format (default: full)")
-    p.add_argument("--severity-threshold", choices=("info", "warning", "error"), default="warning", help="lowest severity that fails")
+    p.add_argument(
+        "--severity-threshold", choices=("info", "warning", "error"), default="warning", help="lowest severity that fails"
+    )
     p.add_argument("--config", type=Path, help="a pyproject.toml or rnnlint.toml whose [diagnose] table to use")
-    p.add_argument("--overfit-check", action="store_true", help="the run trained on a tiny subset: judge whether it memorised it (T2)")
+    p.add_argument(
+        "--overfit-check", action="store_true", help="the run trained on a tiny subset: judge whether it memorised it (T2)"
+    )
     p.add_argument("--code", type=Path, action="append", default=[], help="the training script: point at the line to change")
     p.add_argument("--plot", type=Path, help="draw the curves with each finding's window to this PNG (needs matplotlib)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
@@ -69,7 +79,6 @@ def _settings(args: argparse.Namespace) -> tuple[Any, list[str], list[str]]:
 
 def main(argv: list[str], parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> int:
     from rnnlint.config import ConfigError
-    from rnnlint.diagnose.readers import ReadError
     from rnnlint.diagnose.settings import DiagnoseSettingsError
 
     args = build_parser(parser_class).parse_args(argv)
@@ -95,7 +104,9 @@ def main(argv: list[str], parser_class: type[argparse.ArgumentParser] = argparse
         for warning in run.warnings:
             sys.stderr.write(f"rnnlint diagnose: warning: {warning}\n")
     for path, item in short:
-        sys.stderr.write(f"rnnlint diagnose: {path}: too short to judge {item.code} ({item.have} values of {item.metric}, needs {item.need})\n")
+        sys.stderr.write(
+            f"rnnlint diagnose: {path}: too short to judge {item.code} ({item.have} values of {item.metric}, needs {item.need})\n"
+        )
     if args.plot is not None:
         from rnnlint.diagnose.plot import PlotError, plot_runs
 
@@ -230,12 +241,14 @@ def write_report(diags: list[RunDiagnostic], runs: list[Run], fmt: str, out: Tex
         log = reporters.sarif_log(plain, __version__)
         for result, d in zip(log["runs"][0]["results"], diags, strict=True):
             props = result.setdefault("properties", {})
-            props.update({k: v for k, v in as_json(d).items() if k in ("step", "end_step", "epoch", "end_epoch", "metric", "numbers")})
+            props.update(
+                {k: v for k, v in as_json(d).items() if k in ("step", "end_step", "epoch", "end_epoch", "metric", "numbers")}
+            )
         json.dump(log, out, indent=2)
         out.write("\n")
     else:
         sources = {r.path: r.text for r in runs if r.text is not None}
-        reporters.write_full(plain, sources, len(runs), _Renamed(out, len(runs)))
+        reporters.write_full(plain, sources, len(runs), cast(TextIO, _Renamed(out, len(runs))))
 
 
 class _Renamed:
@@ -262,7 +275,9 @@ def _summary(diags: list[RunDiagnostic], runs: list[Run]) -> str:
     from rnnlint import reporters
 
     n = len(runs)
-    return reporters.summary(list(diags), n).replace(f"{n} file{'s' if n != 1 else ''} checked", f"{n} run{'s' if n != 1 else ''} checked")
+    return reporters.summary(list(diags), n).replace(
+        f"{n} file{'s' if n != 1 else ''} checked", f"{n} run{'s' if n != 1 else ''} checked"
+    )
 
 
 def run_cli(argv: list[str], parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> int:
@@ -279,5 +294,7 @@ def run_cli(argv: list[str], parser_class: type[argparse.ArgumentParser] = argpa
     except Exception as exc:
         if os.environ.get("RNNLINT_DEBUG"):
             raise
-        sys.stderr.write(f"rnnlint diagnose: internal error: {exc.__class__.__name__}: {exc}\n(set RNNLINT_DEBUG=1 for a traceback)\n")
+        sys.stderr.write(
+            f"rnnlint diagnose: internal error: {exc.__class__.__name__}: {exc}\n(set RNNLINT_DEBUG=1 for a traceback)\n"
+        )
         return 2

@@ -44,7 +44,9 @@ def plot_runs(runs: list[Run], diags: list[RunDiagnostic], out: Path) -> None:
                 continue
             colour = colours[(k + 2) % len(colours)]
             ax.axvspan(lo, max(hi, lo + 0.5), alpha=0.15, color=colour)
-            ax.text(lo, 0.98 - 0.08 * k, f" {d.code} {d.name}", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color=colour)
+            ax.text(
+                lo, 0.98 - 0.08 * k, f" {d.code} {d.name}", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color=colour
+            )
         ax.set_title(Path(run.path).name, fontsize=10)
         ax.set_xlabel("step" if by_step else "epoch")
         ax.set_ylabel("loss")

@@ -55,8 +55,8 @@ class Run:
                 key = p.step if p.step is not None else (p.epoch if p.epoch is not None else i)
                 keyed.setdefault(float(key), []).append(p)
             merged = []
-            for key in sorted(keyed):
-                group = keyed[key]
+            for at in sorted(keyed):
+                group = keyed[at]
                 if name in LAYERED and len(group) > 1:
                     first = group[0]
                     total = math.sqrt(sum(p.value * p.value for p in group))

@@ -6,6 +6,7 @@ median whose width is chosen from the series' own noise, and block downsampling.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,8 +80,8 @@ def trend(xs: Sequence[float], ys: Sequence[float], confidence: float = 0.95) ->
     big_n = len(slopes)
     var = n * (n - 1) * (2 * n + 5) / 18
     c = NormalDist().inv_cdf(0.5 + confidence / 2) * math.sqrt(var)
-    lo_i = max(int(math.floor((big_n - c) / 2)), 0)
-    hi_i = min(int(math.ceil((big_n + c) / 2)), big_n - 1)
+    lo_i = max(math.floor((big_n - c) / 2), 0)
+    hi_i = min(math.ceil((big_n + c) / 2), big_n - 1)
     return Trend(median(slopes), slopes[lo_i], slopes[hi_i], z, p, n)
 
 
@@ -88,7 +89,7 @@ def noise(ys: Sequence[float]) -> float:
     """Point-to-point noise: the MAD of first differences, scaled to a standard deviation of one point."""
     if len(ys) < 3:
         return 0.0
-    diffs = [b - a for a, b in zip(ys, ys[1:], strict=False)]
+    diffs = [b - a for a, b in itertools.pairwise(ys)]
     centre = median(diffs)
     return 1.4826 * median(abs(d - centre) for d in diffs) / math.sqrt(2)
 
@@ -106,7 +107,7 @@ def smooth(ys: Sequence[float]) -> tuple[list[float], int]:
     width = 1
     out = list(ys)
     while width + 2 <= max(1, n // 4) and spread > 0:
-        rough = median(abs(b - a) for a, b in zip(out, out[1:], strict=False)) if n > 1 else 0.0
+        rough = median(abs(b - a) for a, b in itertools.pairwise(out)) if n > 1 else 0.0
         if rough <= 0.1 * spread:
             break
         width += 2

@@ -16,7 +16,9 @@ from rnnlint.diagnose.readers import find_logs, read_log
 
 def test_callbacks_package_imports_no_framework() -> None:
     code = "import sys, rnnlint.diagnose.callbacks.core; print([m for m in ('torch', 'keras', 'lightning', 'tensorflow') if m in sys.modules])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()}
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -127,15 +129,36 @@ def test_lightning_callback(tmp_path: Path) -> None:
             return torch.optim.Adam(self.parameters(), lr=0.01)
 
     torch.manual_seed(0)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(16, 5, 3), torch.randint(0, 2, (16,))), batch_size=8)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.randn(16, 5, 3), torch.randint(0, 2, (16,))), batch_size=8
+    )
     callback = RnnlintLightningCallback(report=tmp_path / "pl.json")
     trainer = lightning.Trainer(
-        max_epochs=3, logger=False, callbacks=[callback], enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
+        max_epochs=3,
+        logger=False,
+        callbacks=[callback],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
     )
     trainer.fit(Tiny(), loader, loader)
     assert callback.monitor is not None
     run = callback.monitor.judge.run
     assert len(run.series("val_loss")) == 3 and len(run.series("grad_norm_hh")) == 6
     assert all(math.isfinite(p.value) for p in run.series("grad_norm"))
-    assert sorted(callback.monitor.last["gates"]) == ["lstm.weight_hh_l0/new", "lstm.weight_hh_l0/reset", "lstm.weight_hh_l0/update"]
+    assert sorted(callback.monitor.last["gates"]) == [
+        "lstm.weight_hh_l0/new",
+        "lstm.weight_hh_l0/reset",
+        "lstm.weight_hh_l0/update",
+    ]
     assert (tmp_path / "pl.json").is_file()
+
+
+def test_the_linter_and_the_diagnose_command_stay_light() -> None:
+    code = (
+        "import sys, rnnlint, rnnlint.cli; a = 'rnnlint.diagnose' in sys.modules\n"
+        "import rnnlint.diagnose.command, rnnlint.diagnose.detectors, rnnlint.diagnose.readers\n"
+        "print(a, [m for m in ('torch', 'keras', 'tensorflow', 'tensorboard', 'matplotlib', 'numpy', 'lightning') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert out.stdout.strip() == "False []"

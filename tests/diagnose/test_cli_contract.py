@@ -144,13 +144,15 @@ def test_truncated_event_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 2 and "Traceback" not in err
 
 
-def test_huge_log_is_read_up_to_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_huge_log_is_read_up_to_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import rnnlint.diagnose.readers.csvlog as csvlog
 
     monkeypatch.setattr(csvlog, "MAX_POINTS", 500)
     log = tmp_path / "big.csv"
     log.write_text("step,loss\n" + "".join(f"{i},{2.0 * 0.999**i}\n" for i in range(5000)))
-    code, out, err = run(capsys, str(log), "--output-format", "json")
+    code, _out, err = run(capsys, str(log), "--output-format", "json")
     assert "read the first" in err and code in (0, 1)
 
 
@@ -178,7 +180,9 @@ def test_explain_a_runtime_rule(capsys: pytest.CaptureFixture[str]) -> None:
 def test_code_points_at_the_static_fix_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = tmp_path / "log.csv"
     norms = [1.0, 1.2, 0.9, 40.0, 1.1, 1.0, 55.0, 0.8, 1.0, 70.0, 1.1, 0.9]
-    log.write_text("step,loss,val_loss,grad_norm\n" + "".join(f"{i * 10},{2.0 * 0.8**i},{2.1 * 0.8**i},{g}\n" for i, g in enumerate(norms)))
+    log.write_text(
+        "step,loss,val_loss,grad_norm\n" + "".join(f"{i * 10},{2.0 * 0.8**i},{2.1 * 0.8**i},{g}\n" for i, g in enumerate(norms))
+    )
     script = tmp_path / "train.py"
     script.write_text(
         "import torch\nimport torch.nn as nn\n\nmodel = nn.LSTM(8, 256, num_layers=2, dropout=0.5)\n"
@@ -186,7 +190,7 @@ def test_code_points_at_the_static_fix_site(tmp_path: Path, capsys: pytest.Captu
         "    for x, y in loader:\n        optimizer.zero_grad()\n        loss = model(x)[0].sum()\n"
         "        loss.backward()\n        optimizer.step()\n"
     )
-    code, out, _ = run(capsys, str(log), "--code", str(script), "--output-format", "json")
+    _code, out, _ = run(capsys, str(log), "--code", str(script), "--output-format", "json")
     d = next(d for d in json.loads(out) if d["code"] == "RNN603")
     assert f"{script}:12" in d["message"] and "RNN201" in d["message"]
 

@@ -114,7 +114,7 @@ def test_trend_statistics() -> None:
     assert t.falling and t.lo <= -0.01 <= t.hi
     flat = trend(list(range(60)), [1 + rng.gauss(0, 0.05) for _ in range(60)])
     assert not flat.falling and not flat.rising
-    s, z, p = mann_kendall([1, 2, 3, 4, 5, 6, 7, 8])
+    s, _z, p = mann_kendall([1, 2, 3, 4, 5, 6, 7, 8])
     assert s == 28 and p < 0.01
     noisy = [math.sin(i / 5) + rng.gauss(0, 0.3) for i in range(80)]
     assert smooth(noisy)[1] > smooth([math.sin(i / 5) for i in range(80)])[1]

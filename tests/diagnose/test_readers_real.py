@@ -71,7 +71,9 @@ def keras_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     x, y = rng.normal(size=(64, 5, 3)).astype("float32"), rng.integers(0, 2, size=(64,))
     model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x, y, validation_split=0.25, epochs=4, verbose=0, callbacks=[keras.callbacks.CSVLogger(str(out / "log.csv"))])
+    history = model.fit(
+        x, y, validation_split=0.25, epochs=4, verbose=0, callbacks=[keras.callbacks.CSVLogger(str(out / "log.csv"))]
+    )
     (out / "history.json").write_text(json.dumps(history.history))
     return out
 
@@ -124,8 +126,12 @@ def test_lightning_csvlogger_sparse_rows(tmp_path: Path) -> None:
     data = torch.utils.data.TensorDataset(torch.randn(32, 5, 3), torch.randint(0, 2, (32,)))
     loader = torch.utils.data.DataLoader(data, batch_size=8)
     trainer = lightning.Trainer(
-        max_epochs=3, logger=CSVLogger(str(tmp_path), name="tiny"), log_every_n_steps=1,
-        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        max_epochs=3,
+        logger=CSVLogger(str(tmp_path), name="tiny"),
+        log_every_n_steps=1,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
     )
     trainer.fit(Tiny(), loader, loader)
     metrics = next(tmp_path.rglob("metrics.csv"))
@@ -149,13 +155,18 @@ def test_mlflow_file_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert run.fmt == "mlflow"
     assert values(run, "loss") == pytest.approx([1.0, 0.9, 0.8, 0.7, 0.6])
     assert values(run, "val_loss") == pytest.approx([1.2, 1.1, 1.0, 0.9, 0.8])
-    assert [r.path for r in (read_log(*log) for log in find_logs(tmp_path / "mlruns"))] == [str(run_dir)]  # found from the store root
+    assert [r.path for r in (read_log(*log) for log in find_logs(tmp_path / "mlruns"))] == [
+        str(run_dir)
+    ]  # found from the store root
 
 
 def test_rnnlint_curves_csv(tmp_path: Path) -> None:
     from rnnlint.reference.curves import write_csv
 
-    rows = [{"epoch": e, "lr": 0.01, "train_loss": 1.0 / (e + 1), "val_loss": 1.2 / (e + 1), "grad_norm": 2.0, "clip_rate": 0.0} for e in range(5)]
+    rows = [
+        {"epoch": e, "lr": 0.01, "train_loss": 1.0 / (e + 1), "val_loss": 1.2 / (e + 1), "grad_norm": 2.0, "clip_rate": 0.0}
+        for e in range(5)
+    ]
     write_csv(tmp_path / "curves.csv", rows)
     run = read_one(tmp_path / "curves.csv")
     assert run.fmt == "rnnlint-curves"

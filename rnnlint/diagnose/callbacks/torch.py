@@ -59,7 +59,12 @@ class RnnMonitor:
                         gates[f"{name}/{gate}"] = float(chunk.norm())
             elif "weight_ih" in name:
                 ih_sq += sq
-        return {"grad_norm": math.sqrt(total_sq), "grad_norm_hh": math.sqrt(hh_sq), "grad_norm_ih": math.sqrt(ih_sq), "gates": gates}
+        return {
+            "grad_norm": math.sqrt(total_sq),
+            "grad_norm_hh": math.sqrt(hh_sq),
+            "grad_norm_ih": math.sqrt(ih_sq),
+            "gates": gates,
+        }
 
     def after_backward(self, loss: torch.Tensor | float | None = None) -> Actions:
         """Record this step's gradient norms (and loss); a non-finite loss triggers ``on_nan``."""

@@ -27,7 +27,12 @@ DETECTORS: dict[str, Detector] = {
 # A tiny-subset run (--overfit-check) is judged only on whether it memorised and whether it broke.
 OVERFIT_CHECK_CODES = ("RNN601", "RNN602", "RNN603", "RNN610")
 # Symptoms of a broken run that the breaking finding already explains.
-MASKED_BY = {"RNN607": ("RNN601", "RNN602"), "RNN608": ("RNN601", "RNN602"), "RNN609": ("RNN601", "RNN602"), "RNN605": ("RNN601", "RNN602")}
+MASKED_BY = {
+    "RNN607": ("RNN601", "RNN602"),
+    "RNN608": ("RNN601", "RNN602"),
+    "RNN609": ("RNN601", "RNN602"),
+    "RNN605": ("RNN601", "RNN602"),
+}
 
 
 def judge(

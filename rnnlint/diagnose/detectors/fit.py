@@ -81,7 +81,9 @@ def _paired(run: Run) -> tuple[list[Point], list[float], list[float]]:
             here = [t.value for t in train.points if t.epoch == p.epoch]
         else:
             key = p.step if p.step is not None else 0
-            here = [t.value for t in train.points if t.step is not None and (previous is None or t.step > previous) and t.step <= key]
+            here = [
+                t.value for t in train.points if t.step is not None and (previous is None or t.step > previous) and t.step <= key
+            ]
             previous = key
         if here:
             out_p.append(p)

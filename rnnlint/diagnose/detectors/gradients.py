@@ -30,7 +30,11 @@ def exploding(run: Run, s: DiagnoseSettings) -> list[Verdict]:
                     f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x its median {fmt(typical)} "
                     f"on {len(spikes)} of {len(points)} steps (largest {fmt(top)})"
                 )
-                out.append(Finding("RNN603", "grad_norm", spikes[0], spikes[-1], what, {"median": typical, "spikes": len(spikes), "max": top}))
+                out.append(
+                    Finding(
+                        "RNN603", "grad_norm", spikes[0], spikes[-1], what, {"median": typical, "spikes": len(spikes), "max": top}
+                    )
+                )
             else:
                 c = curve(run, "grad_norm")
                 w = edge(len(c), s.window)

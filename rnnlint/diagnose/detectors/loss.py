@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from statistics import median
 
 from rnnlint.diagnose.detectors.common import curve, edge, fmt, head, point_at, tail
@@ -65,9 +66,9 @@ def oscillating(run: Run, s: DiagnoseSettings) -> list[Verdict]:
     xs, ys = downsample(c.xs, c.ys)
     half = len(ys) // 2
     late = ys[half:]
-    diffs = [b - a for a, b in zip(late, late[1:], strict=False)]
+    diffs = [b - a for a, b in itertools.pairwise(late)]
     swing = median(abs(d) for d in diffs)
-    flips = sum(1 for a, b in zip(diffs, diffs[1:], strict=False) if a * b < 0) / max(len(diffs) - 1, 1)
+    flips = sum(1 for a, b in itertools.pairwise(diffs) if a * b < 0) / max(len(diffs) - 1, 1)
     level = median(late)
     start = head(ys, edge(len(ys), s.window))
     progress = max(start - level, 1e-12)

@@ -14,7 +14,13 @@ from rnnlint.diagnose.readers.base import MAX_POINTS, ReadError, add_metric, as_
 from rnnlint.diagnose.run import Point, Run
 
 # mlflow.autolog records the flavour that logged a run in this tag.
-_FLAVOURS = {"keras": "keras", "tensorflow": "keras", "pytorch": "torch", "pytorch_lightning": "lightning", "lightning": "lightning"}
+_FLAVOURS = {
+    "keras": "keras",
+    "tensorflow": "keras",
+    "pytorch": "torch",
+    "pytorch_lightning": "lightning",
+    "lightning": "lightning",
+}
 
 
 def is_run_folder(path: Path) -> bool:
