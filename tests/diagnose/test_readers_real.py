@@ -71,9 +71,14 @@ def keras_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     x, y = rng.normal(size=(64, 5, 3)).astype("float32"), rng.integers(0, 2, size=(64,))
     model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(
-        x, y, validation_split=0.25, epochs=4, verbose=0, callbacks=[keras.callbacks.CSVLogger(str(out / "log.csv"))]
-    )
+    callbacks = [keras.callbacks.CSVLogger(str(out / "log.csv"))]
+    try:
+        import tensorboard  # noqa: F401  (the Keras TensorBoard callback writes with tf.summary)
+
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "tb")))
+    except ImportError:
+        pass
+    history = model.fit(x, y, validation_split=0.25, epochs=4, verbose=0, callbacks=callbacks)
     (out / "history.json").write_text(json.dumps(history.history))
     return out
 
@@ -84,6 +89,16 @@ def test_keras_csvlogger(keras_logs: Path) -> None:
     assert [p.epoch for p in run.series("loss")] == [0, 1, 2, 3]
     assert len(run.series("val_loss")) == 4 and len(run.series("train_acc")) == 4
     assert run.series("loss")[0].line == 2  # the report's code frame shows the CSV row
+
+
+def test_keras_tensorboard_callback(keras_logs: Path) -> None:
+    pytest.importorskip("tensorboard")
+    run = read_one(keras_logs / "tb")  # train/ and validation/ are one run
+    history = json.loads((keras_logs / "history.json").read_text())
+    assert run.framework == "keras"
+    assert values(run, "loss") == pytest.approx(history["loss"], rel=1e-5)
+    assert values(run, "val_loss") == pytest.approx(history["val_loss"], rel=1e-5)
+    assert [p.step for p in run.series("val_loss")] == [0, 1, 2, 3]
 
 
 def test_keras_history_json(keras_logs: Path) -> None:

@@ -9,6 +9,7 @@ from rnnlint.diagnose.detectors.common import curve, edge, fmt, head, tail
 from rnnlint.diagnose.findings import Finding, TooShort
 from rnnlint.diagnose.run import Run
 from rnnlint.diagnose.settings import DiagnoseSettings
+from rnnlint.diagnose.stats import running_median
 
 Verdict = Finding | TooShort
 
@@ -23,11 +24,22 @@ def exploding(run: Run, s: DiagnoseSettings) -> list[Verdict]:
         else:
             finite = [p.value for p in points if p.finite]
             typical = median(finite) if finite else 0.0
-            spikes = [p for p in points if not p.finite or (typical > 0 and p.value > s.spike_factor * typical)]
+            # Compared with its neighbourhood (a running median), not the whole run: early training's large
+            # norms are typical for early training, an outlier batch is not typical anywhere.
+            width = max(11, (len(finite) // 10) | 1)
+            local = iter(running_median(finite, width))
+            spikes = []
+            for p in points:
+                if not p.finite:
+                    spikes.append(p)
+                    continue
+                around = next(local)
+                if around > 0 and p.value > s.spike_factor * around:
+                    spikes.append(p)
             if len(spikes) >= s.min_spikes:
                 top = max((p.value for p in spikes), key=lambda v: v if math.isfinite(v) else math.inf)
                 what = (
-                    f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x its median {fmt(typical)} "
+                    f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x its running median (run median {fmt(typical)}) "
                     f"on {len(spikes)} of {len(points)} steps (largest {fmt(top)})"
                 )
                 out.append(
