@@ -47,7 +47,7 @@ def plot_runs(runs: list[Run], diags: list[RunDiagnostic], out: Path) -> None:
             ax.text(
                 lo, 0.98 - 0.08 * k, f" {d.code} {d.name}", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color=colour
             )
-        ax.set_title(Path(run.path).name, fontsize=10)
+        ax.set_title("/".join(Path(run.path).parts[-2:]), fontsize=10)
         ax.set_xlabel("step" if by_step else "epoch")
         ax.set_ylabel("loss")
         ax.legend(loc="upper right", fontsize=8)
