@@ -29,10 +29,10 @@ import argparse
 import json
 import math
 import os
-import random
 import sys
 import time
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +292,7 @@ def judge_autotrainer(curves: dict[str, Any], spec: Spec) -> set[str]:
         maxima = [a[i] for i in range(1, len(a) - 1) if a[i] >= a[i - 1] and a[i] >= a[i + 1]]
         minima = [a[i] for i in range(1, len(a) - 1) if a[i] <= a[i - 1] and a[i] <= a[i + 1]]
         swings = sum(1 for hi, lo in zip(maxima, minima, strict=False) if hi - lo >= 0.03)
-        gains = [b - c for c, b in zip(a, a[1:], strict=False)] + [b - c for c, b in zip(vacc, vacc[1:], strict=False)]
+        gains = [b - c for c, b in pairwise(a)] + [b - c for c, b in pairwise(vacc)]
         not_converge = max(a) < 0.7 or max(vacc[: epoch + 1]) < 0.7 or (gains and max(gains) < 0.01)
         if not_converge:
             if ratio > 70:

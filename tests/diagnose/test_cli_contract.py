@@ -200,3 +200,21 @@ def test_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = write_overfit(tmp_path / "log.csv")
     code, _, _ = run(capsys, str(log), "--plot", str(tmp_path / "out.png"))
     assert code == 1 and (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_empty_folder_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2 and "no training log found" in err
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "--overfit-check" in out and "--column" in out
+    code, _, err = run(capsys)
+    assert code == 2 and "Traceback" not in err
+
+
+def test_nan_only_log_reports_non_finite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,loss,val_loss\n0,nan,nan\n1,inf,nan\n")
+    code, out, _ = run(capsys, str(log), "--output-format", "json")
+    found = json.loads(out)
+    assert code == 1 and [d["code"] for d in found] == ["RNN601", "RNN601"]
+    assert found[0]["numbers"]["non_finite"] == 2
