@@ -3,13 +3,14 @@ slow convergence (RNN609), and no validation curve at all (RNN611)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from statistics import median
 
 from rnnlint.diagnose.detectors.common import Curve, curve, edge, fmt, head, point_at, tail
 from rnnlint.diagnose.findings import Finding, TooShort
 from rnnlint.diagnose.run import Point, Run
 from rnnlint.diagnose.settings import DiagnoseSettings
-from rnnlint.diagnose.stats import downsample, smooth, trend
+from rnnlint.diagnose.stats import MAX_POINTS, downsample, smooth, trend
 
 Verdict = Finding | TooShort
 
@@ -59,6 +60,7 @@ def plateau(run: Run, s: DiagnoseSettings) -> list[Verdict]:
         return []
     start, end = point_at(c, xs[first_best]), c.points[-1]
     lrs = _lr_between(run, start, end)
+    stalled = sum(1 for x in c.xs if x > xs[first_best])  # in logged values, not the downsampled ones
     if len(lrs) < 2 or max(lrs) > min(lrs) * (1 + 1e-6):
         return []
     what = (
@@ -75,20 +77,31 @@ def _paired(run: Run) -> tuple[list[Point], list[float], list[float]]:
         return [], [], []
     out_p, out_v, out_t = [], [], []
     by_epoch = all(p.epoch is not None for p in val.points + train.points)
-    previous: float | None = None
+    if by_epoch:
+        groups: dict[int | None, list[float]] = {}
+        for t in train.points:
+            groups.setdefault(t.epoch, []).append(t.value)
+    steps = [t.step if t.step is not None else 0 for t in train.points]
+    previous = -1
     for p in val.points:
         if by_epoch:
-            here = [t.value for t in train.points if t.epoch == p.epoch]
+            here = groups.get(p.epoch, [])
         else:
             key = p.step if p.step is not None else 0
-            here = [
-                t.value for t in train.points if t.step is not None and (previous is None or t.step > previous) and t.step <= key
-            ]
+            lo, hi = bisect_right(steps, previous), bisect_right(steps, key)
+            here = [t.value for t in train.points[lo:hi]]  # the training loss logged since the previous validation
             previous = key
         if here:
             out_p.append(p)
             out_v.append(p.value)
             out_t.append(median(here))
+    if len(out_p) > MAX_POINTS:  # one value per block keeps the trend tests cheap on a huge log
+        size = -(-len(out_p) // MAX_POINTS)
+        out_p, out_v, out_t = (
+            out_p[::size],
+            [median(out_v[i : i + size]) for i in range(0, len(out_v), size)],
+            [median(out_t[i : i + size]) for i in range(0, len(out_t), size)],
+        )
     return out_p, out_v, out_t
 
 

@@ -9,7 +9,6 @@ from rnnlint.diagnose.detectors.common import curve, edge, fmt, head, tail
 from rnnlint.diagnose.findings import Finding, TooShort
 from rnnlint.diagnose.run import Run
 from rnnlint.diagnose.settings import DiagnoseSettings
-from rnnlint.diagnose.stats import running_median
 
 Verdict = Finding | TooShort
 
@@ -24,22 +23,19 @@ def exploding(run: Run, s: DiagnoseSettings) -> list[Verdict]:
         else:
             finite = [p.value for p in points if p.finite]
             typical = median(finite) if finite else 0.0
-            # Compared with its neighbourhood (a running median), not the whole run: early training's large
-            # norms are typical for early training, an outlier batch is not typical anywhere.
-            width = max(11, (len(finite) // 10) | 1)
-            local = iter(running_median(finite, width))
+            # Compared with its neighbourhood (the median of its block of the run), not the whole run: early
+            # training's large norms are typical for early training; an outlier batch is typical nowhere.
+            size = max(11, len(points) // 50)
             spikes = []
-            for p in points:
-                if not p.finite:
-                    spikes.append(p)
-                    continue
-                around = next(local)
-                if around > 0 and p.value > s.spike_factor * around:
-                    spikes.append(p)
+            for start in range(0, len(points), size):
+                block = points[start : start + size]
+                values = [p.value for p in block if p.finite]
+                around = median(values) if values else 0.0
+                spikes.extend(p for p in block if not p.finite or (around > 0 and p.value > s.spike_factor * around))
             if len(spikes) >= s.min_spikes:
                 top = max((p.value for p in spikes), key=lambda v: v if math.isfinite(v) else math.inf)
                 what = (
-                    f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x its running median (run median {fmt(typical)}) "
+                    f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x the median of their part of the run (run median {fmt(typical)}) "
                     f"on {len(spikes)} of {len(points)} steps (largest {fmt(top)})"
                 )
                 out.append(
