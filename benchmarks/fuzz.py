@@ -9,9 +9,9 @@ Kinds of case:
             duplicated or swapped, numbers changed, the text cut short, or characters that
             str.splitlines() (but not Python) treats as line breaks put in a comment
 
-Every case is linted (``rnnlint.engine.Linter(Settings(), [folder]).run([file])``), its findings
-formatted (json and full), and its fixes, safe and unsafe, planned (``rnnlint.fixer.plan``),
-written (``rnnlint.fixer.write``) and planned again until nothing changes. Failures:
+Every case is linted (``rnnlint.run.engine.Linter(Settings(), [folder]).run([file])``), its findings
+formatted (json and full), and its fixes, safe and unsafe, planned (``rnnlint.fix.apply.plan``),
+written (``rnnlint.fix.apply.write``) and planned again until nothing changes. Failures:
 
   crash        an exception escapes linting, formatting, planning or writing
   unparsable   a planned fix result does not parse
@@ -53,11 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from rnnlint import fixer, reporters  # noqa: E402
 from rnnlint.diagnostics import Diagnostic  # noqa: E402
-from rnnlint.engine import Linter, Result  # noqa: E402
-from rnnlint.fixcmd import MAX_ROUNDS  # noqa: E402
-from rnnlint.settings import Settings  # noqa: E402
+from rnnlint.fix import apply  # noqa: E402
+from rnnlint.fix.command import MAX_ROUNDS  # noqa: E402
+from rnnlint.report import formats  # noqa: E402
+from rnnlint.run.engine import Linter, Result  # noqa: E402
+from rnnlint.settings.model import Settings  # noqa: E402
 
 KINDS = ("grammar", "node", "mutation")
 WEIGHTS = (0.35, 0.15, 0.50)
@@ -315,7 +316,7 @@ def _python_offsets(text: str) -> list[int]:
 
 
 def _reference_fix(original: bytes, applied: list[Diagnostic]) -> bytes:
-    """The applied fixes' edits, placed independently of rnnlint.fixer's own offset code."""
+    """The applied fixes' edits, placed independently of rnnlint.fix.apply's own offset code."""
     bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
     import tokenize
 
@@ -344,7 +345,7 @@ def _reference_fix(original: bytes, applied: list[Diagnostic]) -> bytes:
 
 
 def _wanted(result: Result) -> Counter[str]:
-    return Counter(d.loc.path for d in result.diagnostics if fixer.wanted(d, True) and fixer.fixable_path(d.loc.path))
+    return Counter(d.loc.path for d in result.diagnostics if apply.wanted(d, True) and apply.fixable_path(d.loc.path))
 
 
 class Harness:
@@ -376,8 +377,8 @@ class Harness:
 
             result = lint()
             stage = "format"
-            reporters.write_json(result.diagnostics, io.StringIO())
-            reporters.write_full(result.diagnostics, result.sources, result.files, io.StringIO())
+            formats.write_json(result.diagnostics, io.StringIO())
+            formats.write_full(result.diagnostics, result.sources, result.files, io.StringIO())
             self.stats.findings += len(result.diagnostics)
             self.stats.linted_with_findings += bool(result.diagnostics)
             self.stats.rnn001 += any(d.code == "RNN001" for d in result.diagnostics)
@@ -398,7 +399,7 @@ class Harness:
         all_applied_before = False
         while True:
             wanted = _wanted(result)
-            plan = fixer.plan(result.diagnostics, unsafe=True)
+            plan = apply.plan(result.diagnostics, unsafe=True)
             self.stats.fix_refused += sum("would not parse" in why for _, why in plan.dropped)
             if not plan.files:
                 break
@@ -409,7 +410,7 @@ class Harness:
                 raise Failure("diverges", f"a second plan changes {[f.path for f in plan.files]} although the first applied every fix")
             for f in plan.files:
                 self.stats.fix_files_checked += 1
-                if not fixer.still_valid(f.path, f.fixed, f.original):
+                if not apply.still_valid(f.path, f.fixed, f.original):
                     raise Failure("unparsable", f"the fixed text of {f.path} does not parse")
                 if not f.path.endswith(".py"):
                     continue  # notebooks and YAML: their own appliers map positions (tests/test_fix_properties.py)
@@ -417,7 +418,7 @@ class Harness:
                 if expected != f.fixed:
                     raise Failure("misplaced", f"{f.path}: fixes {[d.code for d in f.applied]} land elsewhere than their positions say")
             all_applied_before = all(len(f.applied) == wanted[f.path] for f in plan.files)
-            written = fixer.write(plan)
+            written = apply.write(plan)
             if written.applied != plan.applied:
                 raise Failure("write", f"planned fixes not written: {written.dropped}")
             self.stats.fixes_applied += written.applied

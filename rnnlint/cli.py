@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from rnnlint import __version__
 
 if TYPE_CHECKING:
-    from rnnlint.config import RunSettings
+    from rnnlint.settings.files import RunSettings
 
 COMMANDS = ("check", "rules", "explain", "server", "clean")
 REFERENCE_COMMANDS = ("train", "verify", "overfit")  # the reference trainers (extras torch / tensorflow)
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "server":
             return _server()
         if args.command == "clean":
-            from rnnlint.runner import clean as clean_cache
+            from rnnlint.run.runner import clean as clean_cache
 
             removed = clean_cache(args.cache_dir)
             sys.stdout.write(f"removed {removed} cache file{'s' if removed != 1 else ''} from {args.cache_dir}\n")
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir: Path | None) -> RunSettings:
     """Settings from a config file (or defaults) with the command line's flags over them."""
-    from rnnlint.cachefiles import resolve_settings
-    from rnnlint.config import load_config
+    from rnnlint.run.cachefiles import resolve_settings
+    from rnnlint.settings.files import load_config
 
     raw: dict[str, Any] = {}
     source = "defaults"
@@ -168,7 +168,7 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
 
 def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
     """Files under a nested config's folder that its own ``exclude`` patterns do not match."""
-    from rnnlint.discovery import excluded_by
+    from rnnlint.run.discovery import excluded_by
 
     patterns = [*settings.exclude, *settings.extend_exclude]
     if not patterns:
@@ -183,12 +183,13 @@ def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explici
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rnnlint.config import ConfigError, ConfigFinder, enabled_here
     from rnnlint.diagnostics import Diagnostic, Severity
-    from rnnlint.discovery import MissingPathError, discover_files
-    from rnnlint.engine import Result, display_path
-    from rnnlint.progress import progress_bar
-    from rnnlint.runner import lint_files
+    from rnnlint.report.progress import progress_bar
+    from rnnlint.run.discovery import MissingPathError, discover_files
+    from rnnlint.run.engine import Result, display_path
+    from rnnlint.run.runner import lint_files
+    from rnnlint.settings.files import ConfigFinder, enabled_here
+    from rnnlint.settings.selection import ConfigError
 
     paths: list[Path] = args.paths or [Path(".")]
     use_stdin = any(str(p) == "-" for p in paths)
@@ -302,7 +303,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         showed_diff = False
         if args.fix or args.diff or args.unsafe_fixes:
-            from rnnlint.fixcmd import fix_files
+            from rnnlint.fix.command import fix_files
 
             result, applied, showed_diff = fix_files(lint, args.unsafe_fixes, args.diff, sys.stderr, sys.stdout)
             if args.diff:
@@ -339,45 +340,46 @@ def _quiet_stdout() -> None:
 
 def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]]) -> None:
     """Write the report in ``fmt`` to stdout or ``--output-file``."""
-    from rnnlint import reporters
+    from rnnlint.report import formats
 
     if args.output_file is not None:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
         with open(args.output_file, "w", encoding="utf-8", newline="\n") as handle:
-            _write_report(reporters, args, fmt, result, checked, handle)
+            _write_report(formats, args, fmt, result, checked, handle)
     else:
-        _write_report(reporters, args, fmt, result, checked, sys.stdout)
+        _write_report(formats, args, fmt, result, checked, sys.stdout)
 
 
 def _write_report(
-    reporters: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any
+    formats: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any
 ) -> None:
     diags = result.diagnostics
     if args.statistics:
-        reporters.write_statistics(diags, out, as_json_output=fmt in ("json", "json-lines"))
+        formats.write_statistics(diags, out, as_json_output=fmt in ("json", "json-lines"))
         if fmt not in ("json", "json-lines"):
-            out.write(reporters.summary(diags, result.files) + "\n")
+            out.write(formats.summary(diags, result.files) + "\n")
     elif fmt == "json":
-        reporters.write_json(diags, out)
+        formats.write_json(diags, out)
     elif fmt == "json-lines":
-        reporters.write_json_lines(diags, out)
+        formats.write_json_lines(diags, out)
     elif fmt == "concise":
-        reporters.write_concise(diags, out)
-        out.write(reporters.summary(diags, result.files) + "\n")
+        formats.write_concise(diags, out)
+        out.write(formats.summary(diags, result.files) + "\n")
     elif fmt == "github":
-        reporters.write_github(diags, out)
+        formats.write_github(diags, out)
     elif fmt == "sarif":
-        reporters.write_sarif(diags, out, __version__)
+        formats.write_sarif(diags, out, __version__)
     elif fmt == "junit":
-        reporters.write_junit(diags, checked(), out)
+        formats.write_junit(diags, checked(), out)
     else:
-        reporters.write_full(diags, result.sources, result.files, out)
+        formats.write_full(diags, result.sources, result.files, out)
 
 
 def _config(args: argparse.Namespace) -> int:
     """``rnnlint config --show [PATH]``: the settings that apply to PATH, and where they come from."""
-    from rnnlint.config import ConfigError, find_config, load_config
-    from rnnlint.settings import make_settings, show_settings
+    from rnnlint.settings.files import find_config, load_config
+    from rnnlint.settings.model import make_settings, show_settings
+    from rnnlint.settings.selection import ConfigError
 
     if not args.path.exists():
         sys.stderr.write(f"rnnlint: path not found: {args.path}\n")
@@ -412,10 +414,9 @@ def _server() -> int:
 
 
 def _rules(fmt: str) -> int:
-    from rnnlint.catalogue import catalogue
-    from rnnlint.checks import REGISTRY, _load_rules
+    from rnnlint.checks.catalogue import catalogue
+    from rnnlint.checks.rules import REGISTRY
 
-    _load_rules()
     rules = catalogue().values()
     if fmt == "json":
         data = [
@@ -444,7 +445,7 @@ def _rules(fmt: str) -> int:
 
 
 def _explain(code: str) -> int:
-    from rnnlint.catalogue import catalogue
+    from rnnlint.checks.catalogue import catalogue
 
     rules = catalogue()
     wanted = code.strip()

@@ -1,6 +1,6 @@
 """The framework-neutral facts model. Rules read these and nothing else.
 
-Frontends fill a :class:`UnitFacts` per training unit: the recurrent layers and
+The analysis (:mod:`rnnlint.analysis.pyfacts`) fills a :class:`UnitFacts` per training unit: the recurrent layers and
 the training machinery found in a script plus the local modules it imports.
 Every value is a :class:`~rnnlint.values.Value` that knows whether it is known
 and where it came from.
@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from rnnlint.diagnostics import Edit, Loc
+from rnnlint.diagnostics import Edit, Fix, Loc
 from rnnlint.values import UNKNOWN, Value
 
-if TYPE_CHECKING:
-    from rnnlint.yamlfix import ConfigFix
+
+class ConfigSetting(Protocol):
+    """Where a training config sets one key (:class:`rnnlint.analysis.yamlsites.ConfigFix`): the fix that sets it."""
+
+    def fix(self, path: str, value: float) -> Fix | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class RecurrentLayer:
 
     def layer_count(self) -> float | None:
         """How many stacked layers this contributes (a forward/backward pair counts once)."""
-        n = 1.0 if self.is_cell else self.num_layers.number()
+        n = self.num_layers.number()  # a cell counts once, unless a wrapper (MultiRNNCell, DeepRNN) stacks it
         times = self.instances.number()
         if n is None or times is None or not math.isfinite(n * times):  # `num_layers=1e999`: no count at all
             return None
@@ -209,7 +212,7 @@ class TrainingLoop:
     tf_name: str | None = None  # what the step's module calls the TF namespace it uses ("tf", "tf.compat.v1")
     gradient_list: tuple[LineSite, str] | None = None  # `grads = tape.gradient(...)`: after it, the list's name
     minimize: MinimizeRewrite | None = None  # TF1 `opt.minimize(loss)`, to spell as compute/clip/apply
-    config_fixes: dict[str, ConfigFix] = field(default_factory=dict)  # configs: where the recipe sets "clip", "weight_decay"
+    config_fixes: dict[str, ConfigSetting] = field(default_factory=dict)  # configs: where the recipe sets "clip", "weight_decay"
 
 
 @dataclass

@@ -32,9 +32,10 @@ class RnnlintChecker:
             yield d.loc.line, max(d.loc.col - 1, 0), f"{d.code} {d.message}", type(self)
 
     def _diagnostics(self) -> list[Any]:
-        from rnnlint.config import ConfigError, enabled_here, find_config, load_config
-        from rnnlint.engine import Linter, display_path
-        from rnnlint.settings import Settings, make_settings
+        from rnnlint.run.engine import Linter, display_path
+        from rnnlint.settings.files import enabled_here, find_config, load_config
+        from rnnlint.settings.model import Settings, make_settings
+        from rnnlint.settings.selection import ConfigError
 
         stdin = self.filename in ("-", "stdin", "<stdin>")
         path = Path.cwd() / "stdin.py" if stdin else Path(self.filename)

@@ -32,9 +32,10 @@ _SEVERITY = {
 
 def lint_text(path: str, text: str) -> list[Diagnostic]:
     """Lint ``text`` as if it were the file at ``path`` (with the settings of its nearest config)."""
-    from rnnlint.config import ConfigError, enabled_here, find_config, load_config
-    from rnnlint.engine import Linter
-    from rnnlint.settings import Settings, make_settings
+    from rnnlint.run.engine import Linter
+    from rnnlint.settings.files import enabled_here, find_config, load_config
+    from rnnlint.settings.model import Settings, make_settings
+    from rnnlint.settings.selection import ConfigError
 
     file = Path(path)
     settings = Settings()
@@ -77,7 +78,7 @@ def to_range(loc: Loc, lines: list[str], encoding: str = lsp.PositionEncodingKin
 
 def to_lsp(d: Diagnostic, lines: list[str], encoding: str = lsp.PositionEncodingKind.Utf16) -> lsp.Diagnostic:
     """One rnnlint diagnostic as an LSP diagnostic (its fix travels in ``data``)."""
-    from rnnlint.reporters import as_json, rule_url
+    from rnnlint.report.formats import as_json, rule_url
 
     return lsp.Diagnostic(
         range=to_range(d.loc, lines, encoding),

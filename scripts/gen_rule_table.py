@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnnlint.catalogue import catalogue  # noqa: E402  (after the path set-up, so a checkout's own rnnlint is used)
+from rnnlint.checks.catalogue import catalogue  # noqa: E402  (after the path set-up, so a checkout's own rnnlint is used)
 
 START = "<!-- rules-table:start -->"
 END = "<!-- rules-table:end -->"

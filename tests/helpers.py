@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from rnnlint.diagnostics import Diagnostic
-from rnnlint.engine import Linter
-from rnnlint.settings import Settings
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 
 
 def lint_files(

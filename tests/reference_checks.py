@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 import numpy as np
 import yaml
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference import train
 from rnnlint.reference.curves import COLUMNS, plot_available, read_csv
 from rnnlint.reference.loop import Hooks, load_backend, make_plan, overfit_check, run
 from rnnlint.reference.tasks import imbalanced, recall, unaligned
+from rnnlint.settings.recipe import TrainingConfig
 
 
 def tiny(**sections: dict[str, Any]) -> TrainingConfig:

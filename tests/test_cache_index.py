@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from rnnlint import cachefiles, runner
-from rnnlint.discovery import discover
-from rnnlint.runner import lint_files
-from rnnlint.settings import Settings
+from rnnlint.run import cachefiles, runner
+from rnnlint.run.discovery import discover
+from rnnlint.run.runner import lint_files
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers import codes, lint_files
 
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 
 def _only(diags: list, code: str) -> list:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.discovery import SUFFIXES, discover
+from rnnlint.run.discovery import SUFFIXES, discover
 
 TREE = {
     ".gitignore": "*.log\nbuild_out/\n/top_only.py\n!keep.log\ngen_*.py\n!gen_keep.py\ndocs/**/draft*.py\n",
@@ -100,7 +100,7 @@ def test_symlinks_are_followed_once_and_loops_skipped(tmp_path: Path) -> None:
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust every stat at once: the files written a moment ago are not racy (as they would be after ~2 s)."""
-    from rnnlint import cachefiles
+    from rnnlint.run import cachefiles
 
     monkeypatch.setattr(cachefiles, "RACY_NS", -(10**12))
 
@@ -111,7 +111,7 @@ def _names(files: list[Path], root: Path) -> set[str]:
 
 def _remembered(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """Files found with the walk forbidden: only the remembered list can answer."""
-    from rnnlint import discovery
+    from rnnlint.run import discovery
 
     def no_walk(*args: object, **kw: object) -> object:
         raise AssertionError("walked although nothing changed")
@@ -123,7 +123,7 @@ def _remembered(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> set
 
 @pytest.mark.usefixtures("trusting")
 def test_a_remembered_walk_is_used_only_while_nothing_it_read_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rnnlint.discovery import discover_files
+    from rnnlint.run.discovery import discover_files
 
     root = tmp_path / "repo"
     _tree(root)
@@ -160,7 +160,7 @@ def test_a_remembered_walk_is_used_only_while_nothing_it_read_changed(tmp_path: 
 @pytest.mark.usefixtures("trusting")
 @pytest.mark.parametrize("content", ["", "[]", "null", '{"key": 1}', '{"key": "x", "stats": {}, "files": ["a.py"]}', "[" * 50_000])
 def test_a_damaged_remembered_walk_is_walked_again(tmp_path: Path, content: str) -> None:
-    from rnnlint.discovery import discover_files
+    from rnnlint.run.discovery import discover_files
 
     root = tmp_path / "repo"
     _tree(root)
@@ -173,7 +173,7 @@ def test_a_damaged_remembered_walk_is_walked_again(tmp_path: Path, content: str)
 
 
 def test_a_walk_of_files_changed_moments_ago_is_not_remembered(tmp_path: Path) -> None:
-    from rnnlint.discovery import discover_files
+    from rnnlint.run.discovery import discover_files
 
     root = tmp_path / "repo"
     _tree(root)  # just written: a same-size edit within the mtime granularity could go unseen, so no memo

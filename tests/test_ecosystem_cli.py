@@ -21,7 +21,7 @@ def test_import_rnnlint_stays_light() -> None:
     assert _loaded(f"import sys, rnnlint; print(*[m for m in {heavy!r} if m in sys.modules])") == []
     # the CLI, the flake8 entry point and the reporters import nothing heavy until they run
     code = (
-        "import sys, rnnlint.cli, rnnlint.flake8_plugin, rnnlint.reporters, rnnlint.progress; "
+        "import sys, rnnlint.cli, rnnlint.flake8_plugin, rnnlint.report.formats, rnnlint.report.progress; "
         f"print(*[m for m in {heavy[2:] + ('rich',)!r} if m in sys.modules])"
     )
     assert _loaded(code) == []

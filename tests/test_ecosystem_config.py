@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from rnnlint.cli import main
-from rnnlint.config import ConfigFinder, load_config
-from rnnlint.settings import Settings
+from rnnlint.settings.files import ConfigFinder, load_config
+from rnnlint.settings.model import Settings
 
 if sys.version_info >= (3, 11):
     import tomllib

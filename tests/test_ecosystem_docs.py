@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from rnnlint.catalogue import catalogue
+from rnnlint.checks.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "gen_rule_table.py"

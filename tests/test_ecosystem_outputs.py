@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from rnnlint import __version__, reporters
-from rnnlint.catalogue import catalogue
+from rnnlint import __version__
+from rnnlint.checks.catalogue import catalogue
 from rnnlint.cli import main
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
+from rnnlint.report import formats
 
 BAD = """\
 import torch
@@ -182,7 +183,7 @@ def test_sarif_carries_fixes_and_odd_paths() -> None:
         Diagnostic("RNN101", "plain", Loc("nb.ipynb", 12, 1, 12, 5, cell=3, cell_line=2, cell_end_line=2), "vanilla-rnn"),
         Diagnostic("RNN201", "no edits", Loc("a.py", 1, 1, 1, 2), "no-gradient-clipping", Severity.WARNING, Fix("unsafe", "m")),
     ]
-    log = reporters.sarif_log(diags, "9.9")
+    log = formats.sarif_log(diags, "9.9")
     check_sarif(log)
     results = log["runs"][0]["results"]
     (fixed,) = results[0]["fixes"]
@@ -226,7 +227,7 @@ def test_junit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_junit_escapes_markup() -> None:
     d = Diagnostic("RNN101", 'a <b> & "c"', Loc("x.py", 1, 1, 1, 2), "vanilla-rnn")
     out = io.StringIO()
-    reporters.write_junit([d], ["x.py", "y.py"], out)
+    formats.write_junit([d], ["x.py", "y.py"], out)
     root = ET.fromstring(out.getvalue())
     (failure,) = root.iter("failure")
     assert failure.get("message") == 'RNN101 a <b> & "c"'
@@ -270,7 +271,7 @@ def test_statistics_order_and_fix_marker() -> None:
         Diagnostic("RNN101", "m", Loc("a.py", 2, 1, 2, 2), "vanilla-rnn"),
     ]
     out = io.StringIO()
-    reporters.write_statistics(diags, out)
+    formats.write_statistics(diags, out)
     assert out.getvalue().splitlines() == ["2\tRNN201\t[*] no-gradient-clipping", "1\tRNN101\t    vanilla-rnn"]
 
 
@@ -283,18 +284,18 @@ def test_summary_counts_severities_and_fixes() -> None:
         Diagnostic("RNN104", "m", Loc("a.py", 3, 1, 3, 2), fix=unsafe),
         Diagnostic("RNN103", "m", Loc("a.py", 4, 1, 4, 2), severity=Severity.INFO),
     ]
-    line = reporters.summary(diags, 2)
+    line = formats.summary(diags, 2)
     assert line.startswith("Found 4 diagnostics (1 error, 2 warnings, 1 info) in 2 files checked.")
     assert "2 fixable with --fix." in line and "1 more fixable with --unsafe-fixes." in line
-    assert "fixable" not in reporters.summary(diags[3:], 1)
-    assert reporters.summary([], 1) == "All checks passed (1 file checked)."
+    assert "fixable" not in formats.summary(diags[3:], 1)
+    assert formats.summary([], 1) == "All checks passed (1 file checked)."
 
 
 def test_json_objects_have_the_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out = run(capsys, "train.py", "--output-format", "json")
     for item in json.loads(out):
         assert {"code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "fix"} <= set(item)
-    assert reporters.rule_url("RNN201") == URL.format("RNN201")
+    assert formats.rule_url("RNN201") == URL.format("RNN201")
 
 
 class _Tty(io.StringIO):
@@ -303,7 +304,7 @@ class _Tty(io.StringIO):
 
 
 def test_progress_bar_only_for_long_runs_on_a_terminal() -> None:
-    from rnnlint.progress import progress_bar
+    from rnnlint.report.progress import progress_bar
 
     for total, stream in ((301, io.StringIO()), (300, _Tty())):
         with progress_bar(total, stream) as bar:
@@ -316,7 +317,7 @@ def test_progress_bar_only_for_long_runs_on_a_terminal() -> None:
 
 
 def test_progress_bar_counts_linted_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rnnlint import progress
+    from rnnlint.report import progress
 
     for i in range(5):
         (tmp_path / f"m{i}.py").write_text(BAD if i == 0 else "x = 1\n")

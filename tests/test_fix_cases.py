@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter, Result
-from rnnlint.fixcmd import fix_files
-from rnnlint.settings import Settings
+from rnnlint.fix.command import fix_files
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter, Result
+from rnnlint.settings.model import Settings
 
 if sys.version_info >= (3, 11):
     import tomllib

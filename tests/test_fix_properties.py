@@ -23,13 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnnlint import fixer
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter, Result
-from rnnlint.frontends.notebook import read_notebook
-from rnnlint.frontends.source import SourceError
-from rnnlint.frontends.yamlnodes import load
-from rnnlint.settings import Settings
+from rnnlint.fix import apply
+from rnnlint.read.notebook import read_notebook
+from rnnlint.read.source import SourceError
+from rnnlint.read.yamlnodes import load
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter, Result
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FOLDERS = sorted(
@@ -73,15 +73,15 @@ def _check_fix(root: Path, unsafe: bool, first: Result | None = None) -> int:
     """Fix ``root`` round by round as ``--fix`` does and assert the properties; returns the fixes applied."""
     before = _files(root)
     result = first or _lint(root)
-    offered = Counter((d.code, d.loc.path) for d in result.diagnostics if fixer.wanted(d, unsafe))
+    offered = Counter((d.code, d.loc.path) for d in result.diagnostics if apply.wanted(d, unsafe))
     if not offered:
-        assert not fixer.plan(result.diagnostics, unsafe).files
+        assert not apply.plan(result.diagnostics, unsafe).files
         return 0
     initial = Counter((d.code, d.loc.path) for d in result.diagnostics)
     fixed: Counter[tuple[str, str]] = Counter()
     written_paths: set[Path] = set()
     for _ in range(5):
-        written = fixer.write(fixer.plan(result.diagnostics, unsafe))
+        written = apply.write(apply.plan(result.diagnostics, unsafe))
         assert not written.dropped, written.dropped
         if not written.applied:
             break
@@ -98,7 +98,7 @@ def _check_fix(root: Path, unsafe: bool, first: Result | None = None) -> int:
     for key in fixed:
         if initial[key] <= fixed[key]:  # every finding of this code in this file had its fix applied
             assert remaining[key] == 0, f"{key} still reported after its fix"
-    again = fixer.plan(result.diagnostics, unsafe)
+    again = apply.plan(result.diagnostics, unsafe)
     assert not again.files, f"a second run would change {[f.path for f in again.files]}"
     return sum(fixed.values())
 
@@ -108,8 +108,8 @@ def test_fixing_every_fixture_keeps_it_valid_and_converges(name: str, tmp_path: 
     work = tmp_path / "safe"
     shutil.copytree(FIXTURES / name, work)
     first = _lint(work)
-    safe = {(d.code, d.loc.path) for d in first.diagnostics if fixer.wanted(d, False)}
-    unsafe = {(d.code, d.loc.path) for d in first.diagnostics if fixer.wanted(d, True)}
+    safe = {(d.code, d.loc.path) for d in first.diagnostics if apply.wanted(d, False)}
+    unsafe = {(d.code, d.loc.path) for d in first.diagnostics if apply.wanted(d, True)}
     _check_fix(work, False, first)
     if unsafe != safe:
         shutil.copytree(FIXTURES / name, tmp_path / "unsafe")

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint import fixer, nbfix
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter, Result
-from rnnlint.fixcmd import fix_files
-from rnnlint.settings import Settings
+from rnnlint.fix import apply, notebook
+from rnnlint.fix.command import fix_files
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter, Result
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXABLE = [
@@ -56,7 +56,7 @@ def test_fix_parses_removes_the_fixed_codes_and_converges(name: str, tmp_path: P
     for p in root.rglob("*.py"):
         ast.parse(p.read_bytes())
     for p in root.rglob("*.ipynb"):  # still a notebook whose code cells parse, outputs and metadata unchanged
-        assert nbfix.valid(p.read_bytes(), snapshot[p])
+        assert notebook.valid(p.read_bytes(), snapshot[p])
     remaining = {(d.code, d.loc.path, d.message) for d in after.diagnostics}
     assert not fixable & remaining
     touched = {Path(d[1]).resolve() for d in fixable}
@@ -86,17 +86,17 @@ def test_a_fix_that_would_not_parse_is_dropped(tmp_path: Path) -> None:
     broken = Diagnostic(
         "RNN201", "m", Loc(str(target), 1, 1, 1, 1), fix=Fix("safe", "break it", (Edit(Loc(str(target), 1, 1, 1, 1), "def ("),))
     )
-    plan = fixer.plan([broken], unsafe=False)
+    plan = apply.plan([broken], unsafe=False)
     assert not plan.files and "would not parse" in plan.dropped[0][1]
     assert target.read_text() == "a = 1\n"
 
 
 def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "sentiment" / "train.py", tmp_path / "train.py")
-    plan = fixer.plan(_lint(tmp_path).diagnostics, unsafe=False)
+    plan = apply.plan(_lint(tmp_path).diagnostics, unsafe=False)
     assert plan.files
     (tmp_path / "train.py").write_text("# edited meanwhile\n")
-    written = fixer.write(plan)
+    written = apply.write(plan)
     assert not written.files and "changed on disk" in written.dropped[0][1]
     assert (tmp_path / "train.py").read_text() == "# edited meanwhile\n"
 
@@ -114,14 +114,14 @@ def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyte
     target = tmp_path / "train.py"
     shutil.copy(FIXTURES / "sentiment" / "train.py", target)
     before = target.read_bytes()
-    plan = fixer.plan(_lint(tmp_path).diagnostics, unsafe=False)
+    plan = apply.plan(_lint(tmp_path).diagnostics, unsafe=False)
 
     def boom(src: str, dst: str) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):
-        fixer.write(plan)
+        apply.write(plan)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["train.py"]  # no temporary file left behind
 
@@ -129,8 +129,8 @@ def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyte
 def test_fix_constants_come_from_the_config(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "sentiment", tmp_path / "s")
     (tmp_path / "s" / "pyproject.toml").write_text("[tool.rnnlint.fix]\nclip-norm = 1.0\nweight-decay = 0.0001\n")
-    from rnnlint.config import load_config
-    from rnnlint.settings import make_settings
+    from rnnlint.settings.files import load_config
+    from rnnlint.settings.model import make_settings
 
     settings = make_settings(load_config(tmp_path / "s" / "pyproject.toml"), "pyproject.toml")
     result = Linter(settings, [tmp_path / "s"]).run(list(discover([tmp_path / "s"], [])))
@@ -148,7 +148,7 @@ def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
     bad = Diagnostic(
         "RNN201", "m", Loc(str(target), 1, 1, 1, 1), fix=Fix("safe", "break", (Edit(Loc(str(target), 1, 1, 1, 1), "def ("),))
     )
-    plan = fixer.plan([bad, good], unsafe=False)
+    plan = apply.plan([bad, good], unsafe=False)
     assert [f.fixed for f in plan.files] == [b"a = 1\nb = 2 + 1\n"]
     assert plan.dropped == [(str(target), "RNN201 fix at line 1 would not parse; not applied")]
 
@@ -166,9 +166,9 @@ def test_one_broken_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
     ],
 )
 def test_keyword_insertion_keeps_commas_and_comments(src: str, expected: str | None) -> None:
-    from rnnlint.frontends.pyindex import parse_module
-    from rnnlint.frontends.sites import kwarg_site
-    from rnnlint.frontends.source import SourceError
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import kwarg_site
+    from rnnlint.read.source import SourceError
 
     mod = parse_module(src.encode(), "x.py", "x.py")
     assert not isinstance(mod, SourceError)
@@ -199,12 +199,12 @@ def _edit_at(target: Path, line: int, col: int, end_line: int, end_col: int, con
 def test_notebook_edits_land_in_the_cell_source(tmp_path: Path) -> None:
     target = _notebook(tmp_path, [["a = 1\n", "b = 2"], "c = f(x)\nd = 4\n"])
     original = target.read_bytes()
-    plan = fixer.plan([_edit_at(target, 2, 6, 2, 6, "\ne = 5"), _edit_at(target, 3, 8, 3, 8, ", k=1")], unsafe=False)
+    plan = apply.plan([_edit_at(target, 2, 6, 2, 6, "\ne = 5"), _edit_at(target, 3, 8, 3, 8, ", k=1")], unsafe=False)
     fixed = plan.files[0].fixed
     cells = json.loads(fixed)["cells"]
     assert cells[0]["source"] == ["a = 1\n", "b = 2\n", "e = 5"]
     assert cells[1]["source"] == "c = f(x, k=1)\nd = 4\n"
-    assert nbfix.valid(fixed, original)
+    assert notebook.valid(fixed, original)
     assert fixed.replace(b'"b = 2\\n",\n    "e = 5"', b'"b = 2"').replace(b"x, k=1)", b"x)") == original
 
 
@@ -212,12 +212,12 @@ def test_notebook_edits_on_magic_lines_or_across_cells_are_not_applied(tmp_path:
     target = _notebook(tmp_path, [["%time a = 1\n", "b = 2"], ["c = 3"]])
     on_magic = _edit_at(target, 1, 3, 1, 3, "x")
     across = _edit_at(target, 2, 1, 3, 2, "")
-    assert not fixer.plan([on_magic, across], unsafe=False).files
+    assert not apply.plan([on_magic, across], unsafe=False).files
 
 
 def test_a_notebook_fix_that_breaks_a_cell_is_dropped(tmp_path: Path) -> None:
     target = _notebook(tmp_path, [["a = 1"]])
-    plan = fixer.plan([_edit_at(target, 1, 1, 1, 1, "def (")], unsafe=False)
+    plan = apply.plan([_edit_at(target, 1, 1, 1, 1, "def (")], unsafe=False)
     assert not plan.files and plan.dropped == [(str(target), "RNN201 fix at line 1 would not parse; not applied")]
 
 
@@ -234,7 +234,7 @@ def test_a_notebook_fix_that_breaks_a_cell_is_dropped(tmp_path: Path) -> None:
 def test_odd_notebooks_get_no_fix_and_no_crash(text: str, tmp_path: Path) -> None:
     target = tmp_path / "nb.ipynb"
     target.write_text(text)
-    plan = fixer.plan([_edit_at(target, 1, 2, 1, 2, " ")], unsafe=False)
+    plan = apply.plan([_edit_at(target, 1, 2, 1, 2, " ")], unsafe=False)
     assert not plan.files and target.read_text() == text
 
 
@@ -242,7 +242,7 @@ def test_notebook_escapes_stay_as_the_file_had_them(tmp_path: Path) -> None:
     target = tmp_path / "nb.ipynb"
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["s = 'caf\u00e9'\n", "f(s)"]}]
     target.write_text(json.dumps({"cells": cells}, indent=1, ensure_ascii=True))
-    fixed = fixer.plan([_edit_at(target, 2, 4, 2, 4, ", 'na\u00efve'")], unsafe=False).files[0].fixed
+    fixed = apply.plan([_edit_at(target, 2, 4, 2, 4, ", 'na\u00efve'")], unsafe=False).files[0].fixed
     assert b"\"f(s, 'na\\u00efve')\"" in fixed and b"\\u00e9" in fixed and fixed.isascii()
 
 
@@ -255,9 +255,9 @@ def test_notebook_escapes_stay_as_the_file_had_them(tmp_path: Path) -> None:
     ],
 )
 def test_no_line_site_for_a_statement_that_shares_its_line(src: str) -> None:
-    from rnnlint.frontends.pyindex import parse_module
-    from rnnlint.frontends.sites import line_site_after
-    from rnnlint.frontends.source import SourceError
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.sites import line_site_after
+    from rnnlint.read.source import SourceError
 
     mod = parse_module(src.encode(), "x.py", "x.py")
     assert not isinstance(mod, SourceError)

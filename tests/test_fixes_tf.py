@@ -7,10 +7,10 @@ import io
 from pathlib import Path
 
 from rnnlint.diagnostics import Diagnostic
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter
-from rnnlint.fixcmd import fix_files
-from rnnlint.settings import Settings
+from rnnlint.fix.command import fix_files
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 from tests.helpers import strict_lint_files
 
 TF1 = """
@@ -253,9 +253,9 @@ def test_ctc_log_softmax_on_a_name_and_not_on_softmax(tmp_path: Path) -> None:
 
 
 def test_non_atomic_input_is_parenthesised() -> None:
-    from rnnlint.frontends.pyindex import parse_module
-    from rnnlint.frontends.source import SourceError
-    from rnnlint.frontends.tfsites import log_softmax_edits
+    from rnnlint.analysis.pyindex import parse_module
+    from rnnlint.analysis.tfsites import log_softmax_edits
+    from rnnlint.read.source import SourceError
 
     src = "ctc(a if b else c, y)\n"
     mod = parse_module(src.encode(), "x.py", "x.py")

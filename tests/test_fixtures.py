@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter
-from rnnlint.settings import Settings
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FOLDERS = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import rnnlint.engine as engine
-from rnnlint.settings import Settings
+import rnnlint.run.engine as engine
+from rnnlint.settings.model import Settings
 
 
 def test_unit_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

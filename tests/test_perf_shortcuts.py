@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.engine import collector_paused
-from rnnlint.frontends.pyindex import ModuleInfo, expr_text, parse_module
-from rnnlint.settings import Settings
-from rnnlint.units import RELEVANT, ModuleFinder, is_relevant
+from rnnlint.analysis.pyindex import ModuleInfo, expr_text, parse_module
+from rnnlint.run.engine import collector_paused
+from rnnlint.run.units import RELEVANT, ModuleFinder, is_relevant
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -134,7 +134,7 @@ def test_module_finder_reads_folders_as_the_stat_lookups_did(tmp_path: Path) -> 
 
 
 def test_real_paths_resolve_as_path_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rnnlint.runner import real_paths
+    from rnnlint.run.runner import real_paths
 
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
     (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
@@ -187,7 +187,7 @@ def _tree_with_links(root: Path) -> list[str]:
 def test_real_path_is_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from rnnlint.config import real_path
+    from rnnlint.settings.files import real_path
 
     names = _tree_with_links(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -199,7 +199,7 @@ def test_real_path_is_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_config_finder_answers_as_a_resolve_and_walk_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rnnlint.config import ConfigFinder, RunSettings, enabled_here
+    from rnnlint.settings.files import ConfigFinder, RunSettings, enabled_here
 
     def slow_find(start: Path) -> Path | None:  # the lookup as it was: resolve, then every parent
         here = start.resolve()

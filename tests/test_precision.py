@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import codes, lint
 
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 LOOP = """
 import torch

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter
 from rnnlint.reference.cli import main
-from rnnlint.settings import Settings
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rnnlint.config_schema import TrainingConfig
+from rnnlint.settings.recipe import TrainingConfig
 
 FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "reference_runnable"
 RECIPES = sorted((FOLDER / "recipes").glob("*.yaml"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference.cli import main
+from rnnlint.settings.recipe import TrainingConfig
 
 np = pytest.importorskip("numpy")
 

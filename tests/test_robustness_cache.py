@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnnlint import cachefiles, runner
-from rnnlint.config import RunSettings
-from rnnlint.runner import lint_files
-from rnnlint.settings import Settings
+from rnnlint.run import cachefiles, runner
+from rnnlint.run.runner import lint_files
+from rnnlint.settings.files import RunSettings
+from rnnlint.settings.model import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -326,7 +326,7 @@ def test_an_entry_with_the_right_salt_and_any_shape_never_raises(tmp_path_factor
 
 def test_editing_rnnlint_itself_invalidates_the_cache() -> None:
     """An editable install: same version number, new code; findings cached by the old code must not be served."""
-    from rnnlint.catalogue import rules_dir
+    from rnnlint.checks.catalogue import rules_dir
 
     cachefiles.build_id.cache_clear()
     before = cachefiles.build_id()

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint import fixer
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter
-from rnnlint.fixcmd import fix_files
-from rnnlint.settings import Settings
+from rnnlint.fix import apply
+from rnnlint.fix.command import fix_files
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -195,7 +195,7 @@ def test_fixing_and_diffing_run_nothing(project: tuple[Path, Path]) -> None:
     assert shown
     _, applied, _ = fix_files(lint, True, False, io.StringIO(), io.StringIO())  # type: ignore[arg-type]
     assert applied >= 1
-    fixer.plan(Linter(Settings(), [root]).run(list(discover([root], []))).diagnostics, unsafe=True)
+    apply.plan(Linter(Settings(), [root]).run(list(discover([root], []))).diagnostics, unsafe=True)
     _no_canary(canaries)
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint import cli, fixer
-from rnnlint.discovery import SUFFIXES, discover
-from rnnlint.engine import Linter, Result
-from rnnlint.fixcmd import fix_files
-from rnnlint.settings import Settings
+from rnnlint import cli
+from rnnlint.fix import apply
+from rnnlint.fix.command import fix_files
+from rnnlint.run.discovery import SUFFIXES, discover
+from rnnlint.run.engine import Linter, Result
+from rnnlint.settings.model import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -76,19 +77,19 @@ def test_owner_is_kept_for_a_normal_user(tmp_path: Path) -> None:
 
 def _plan_then(root: Path, change: object) -> tuple[Result, int, str]:
     """Run the CLI's fix loop with ``change`` happening between planning and writing."""
-    real_plan = fixer.plan
+    real_plan = apply.plan
 
-    def plan_then_change(diagnostics: object, unsafe: bool) -> fixer.Outcome:
+    def plan_then_change(diagnostics: object, unsafe: bool) -> apply.Outcome:
         outcome = real_plan(diagnostics, unsafe)  # type: ignore[arg-type]
         change()  # type: ignore[operator]
         return outcome
 
     err = io.StringIO()
-    fixer.plan = plan_then_change  # type: ignore[assignment]
+    apply.plan = plan_then_change  # type: ignore[assignment]
     try:
         result, applied, _ = fix_files(lambda: _lint(root), False, False, err, io.StringIO())
     finally:
-        fixer.plan = real_plan  # type: ignore[assignment]
+        apply.plan = real_plan  # type: ignore[assignment]
     return result, applied, err.getvalue()
 
 
@@ -125,14 +126,14 @@ def test_a_file_deleted_while_rnnlint_runs_is_not_recreated(tmp_path: Path) -> N
 def test_through_the_cli_a_concurrent_edit_is_reported_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     target = _sentiment(tmp_path)
     monkeypatch.chdir(tmp_path)
-    real_plan = fixer.plan
+    real_plan = apply.plan
 
-    def plan_then_edit(diagnostics: object, unsafe: bool) -> fixer.Outcome:
+    def plan_then_edit(diagnostics: object, unsafe: bool) -> apply.Outcome:
         outcome = real_plan(diagnostics, unsafe)  # type: ignore[arg-type]
         target.write_text("# rewritten by the user meanwhile\n")
         return outcome
 
-    monkeypatch.setattr(fixer, "plan", plan_then_edit)
+    monkeypatch.setattr(apply, "plan", plan_then_edit)
     rc = cli.main(["train.py", "--fix", "--isolated", "--no-cache", "--output-format", "concise"])
     err = capsys.readouterr().err
     assert rc == 1 and target.read_text() == "# rewritten by the user meanwhile\n"  # the findings of what rnnlint read
@@ -181,7 +182,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], 
     shutil.copytree(FIXTURES, root)
     before = _snapshot(root)
     written: dict[str, set[bytes]] = {}
-    real = fixer._atomic_write
+    real = apply._atomic_write
 
     def record(target: Path, data: bytes) -> None:
         written.setdefault(Path(target).resolve().relative_to(root.resolve()).as_posix(), set()).add(data)
@@ -190,11 +191,11 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], 
     start = time.perf_counter()
     old_cwd = os.getcwd()
     os.chdir(root)
-    fixer._atomic_write = record  # type: ignore[assignment]
+    apply._atomic_write = record  # type: ignore[assignment]
     try:
         rc = cli.main(FIX_CMD[3:] + ["--no-cache"])
     finally:
-        fixer._atomic_write = real  # type: ignore[assignment]
+        apply._atomic_write = real  # type: ignore[assignment]
         os.chdir(old_cwd)
     elapsed = time.perf_counter() - start
     assert rc == 1 and len(written) >= 5, "the fixtures have fixes to apply"

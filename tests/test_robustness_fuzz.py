@@ -14,10 +14,10 @@ from types import ModuleType
 
 import pytest
 
-from rnnlint import fixer
-from rnnlint.engine import Linter
-from rnnlint.frontends import pyindex
-from rnnlint.settings import Settings
+from rnnlint.analysis import pyindex
+from rnnlint.fix import apply
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -88,7 +88,7 @@ def test_the_placement_oracle_catches_a_fixer_that_counts_lines_like_splitlines(
     def old_lines(text: str, keepends: bool = False) -> list[str]:  # the fixer before the fix counted lines so
         return text.splitlines(keepends=keepends)
 
-    monkeypatch.setattr(fixer, "python_lines", old_lines)
+    monkeypatch.setattr(apply, "python_lines", old_lines)
     monkeypatch.setattr(pyindex, "python_lines", lambda text: text.splitlines())  # and the index before the fix
     stats = _run_case(fuzz, _case(fuzz, text), tmp_path, monkeypatch)
     assert stats.failures["misplaced"] == 1
@@ -98,7 +98,7 @@ def test_the_crash_oracle_reports_an_escaping_exception(fuzz: ModuleType, tmp_pa
     def boom(*args: object, **kw: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(fuzz.reporters, "write_full", boom)
+    monkeypatch.setattr(fuzz.formats, "write_full", boom)
     stats = _run_case(fuzz, _case(fuzz, "import torch\n"), tmp_path, monkeypatch)
     assert stats.crashes == 1 and "format: RuntimeError: boom" in stats.examples[0]["detail"]
 
@@ -129,8 +129,8 @@ def test_regression_a_fifo_never_blocks(tmp_path: Path, where: str) -> None:
     code = f"""
 import os, sys
 from pathlib import Path
-from rnnlint.engine import Linter
-from rnnlint.settings import Settings
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 root = Path({str(tmp_path)!r})
 (root / "conf" / "model").mkdir(parents=True)
 (root / "model.py").write_text("import torch.nn as nn\\nrnn = nn.LSTM(8, 4096, 2, dropout=0.5)\\n")
@@ -179,7 +179,7 @@ def test_regression_fixing_converges_when_the_step_sits_in_a_branch_a_default_di
     target = tmp_path / "train.py"
     target.write_text(STEP_IN_A_DEFAULT_DISABLED_BRANCH)
     lint = lambda: Linter(Settings(), [tmp_path]).run([target])  # noqa: E731
-    first = fixer.plan(lint().diagnostics, unsafe=True)
-    fixer.write(first)
-    second = fixer.plan(lint().diagnostics, unsafe=True)
+    first = apply.plan(lint().diagnostics, unsafe=True)
+    apply.write(first)
+    second = apply.plan(lint().diagnostics, unsafe=True)
     assert second.files == [], "a second plan changes the file again: fixing does not converge"

@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
-from rnnlint import cli, discovery, engine, runner
-from rnnlint.engine import Linter
-from rnnlint.settings import Settings
+from rnnlint import cli
+from rnnlint.run import discovery, engine, runner
+from rnnlint.run.engine import Linter
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TIME_LIMIT_S = 120  # generous for a slow CI machine; the run takes ~15 s here

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from helpers import lint_files
 
-from rnnlint.catalogue import catalogue
-from rnnlint.checks import REGISTRY, _load_rules
-from rnnlint.settings import Settings
+from rnnlint.checks.catalogue import catalogue
+from rnnlint.checks.rules import REGISTRY
+from rnnlint.settings.model import Settings
 
-_load_rules()
 IMPLEMENTED = set(REGISTRY) | {"RNN001", "RNN002", "RNN003"}  # RNN001-003 come from the readers, not the rules
 
 

@@ -11,7 +11,7 @@ from helpers import strict_lint as lint
 from helpers import strict_lint_files as lint_files
 
 from rnnlint.diagnostics import Diagnostic, Severity
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 
 def where(diags: list[Diagnostic], code: str) -> list[tuple[str, int]]:

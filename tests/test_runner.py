@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.discovery import discover
-from rnnlint.runner import PARALLEL_MIN_FILES, clean, lint_files
-from rnnlint.settings import Settings
+from rnnlint.run.discovery import discover
+from rnnlint.run.runner import PARALLEL_MIN_FILES, clean, lint_files
+from rnnlint.settings.model import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -72,7 +72,8 @@ def test_corrupt_or_foreign_cache_entries_are_ignored(tmp_path: Path) -> None:
 
 def test_a_serial_uncached_run_still_goes_group_by_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Memory holds one import group's trees at a time: `--no-cache --jobs 1` must not lint the corpus as one unit."""
-    from rnnlint import cli, runner
+    from rnnlint import cli
+    from rnnlint.run import runner
 
     for i in range(3):
         (tmp_path / f"train{i}.py").write_text("import torch\nrnn = torch.nn.LSTM(16, 2048)\n")

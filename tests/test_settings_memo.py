@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.config import RunSettings, plain_settings_ok
-from rnnlint.settings import Settings
+from rnnlint.settings.files import RunSettings, plain_settings_ok
+from rnnlint.settings.model import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 TRAIN = "import torch\nimport torch.nn as nn\nrnn = nn.LSTM(8, 2048, 2, dropout=0.5)\nopt = torch.optim.Adam(rnn.parameters(), lr=1e-3)\n"
@@ -22,7 +22,7 @@ RUN = (
     "from rnnlint.cli import main\n"
     "rc = main(sys.argv[1:])\n"
     "sys.stdout.flush()\n"
-    "heavy = ('pydantic', 'rnnlint.settings', 'rnnlint.checks')\n"
+    "heavy = ('pydantic', 'rnnlint.settings.model', 'rnnlint.checks.rules')\n"
     "sys.stderr.write('\\nLOADED ' + ' '.join(m for m in heavy if m in sys.modules) + '\\n')\n"
     "sys.exit(rc)\n"
 )
@@ -59,7 +59,7 @@ def _codes(stdout: str) -> list[tuple[str, str]]:
 def test_a_run_the_cache_serves_whole_imports_no_pydantic_and_matches(project: Path) -> None:
     args = ("--output-format", "json", ".")
     rc, cold, _, loaded = _cli(project, *args)
-    assert rc == 1 and "pydantic" in loaded and "rnnlint.checks" in loaded
+    assert rc == 1 and "pydantic" in loaded and "rnnlint.checks.rules" in loaded
     found = _codes(cold)
     assert ("train.py", "RNN104") in found and ("skip_me.py", "RNN104") not in found  # per-file-ignores held
     assert all(code.startswith(("RNN1", "RNN2")) for _, code in found)

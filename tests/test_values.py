@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import lint, lint_files
 
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 
 def _msg(diags: list, code: str) -> str:

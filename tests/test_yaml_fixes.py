@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.discovery import discover
-from rnnlint.engine import Linter, Result
-from rnnlint.fixcmd import fix_files
-from rnnlint.settings import Settings
-from rnnlint.yamlfix import setting, yaml_number
+from rnnlint.analysis.yamlsites import setting, yaml_number
+from rnnlint.fix.command import fix_files
+from rnnlint.run.discovery import discover
+from rnnlint.run.engine import Linter, Result
+from rnnlint.settings.model import Settings
 
 RECIPE = """\
 model:

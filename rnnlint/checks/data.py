@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, rule
+from rnnlint.checks.registry import Report, rule
 from rnnlint.checks.training import _loop_subject
 from rnnlint.facts import UnitFacts
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 
 @rule("RNN401")

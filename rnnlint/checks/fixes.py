@@ -64,7 +64,7 @@ def move_clip(m: Misplacement) -> Fix | None:
     )
 
 
-# -- unsafe fixes (RNN101, RNN102, RNN107, RNN204): prepared by frontends/rewrites.py ----------------------
+# -- unsafe fixes (RNN101, RNN102, RNN107, RNN204): prepared by analysis/rewrites.py ----------------------
 def rewrite(layer: RecurrentLayer, key: str) -> Fix | None:
     """The layer's prepared rewrite as an unsafe fix, when all its edits are in the reported file."""
     done = layer.rewrites.get(key)

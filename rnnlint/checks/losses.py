@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, fixes, hints, rule
+from rnnlint.checks import fixes, hints
+from rnnlint.checks.registry import Report, rule
 from rnnlint.diagnostics import Fix
 from rnnlint.facts import Finding, UnitFacts
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 _CLASSIFICATION = ("ce", "nll", "bce", "bce_logits")
 

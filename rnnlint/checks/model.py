@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, fixes, hints, rule
+from rnnlint.checks import fixes, hints
+from rnnlint.checks.registry import Report, rule
 from rnnlint.facts import UnitFacts
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 
 @rule("RNN101")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rnnlint.checks import Report, rule
+from rnnlint.checks.registry import Report, rule
 from rnnlint.facts import UnitFacts
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 
 @rule("RNN501")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rnnlint import knowledge
-from rnnlint.checks import Report, fixes, hints, rule
+from rnnlint.checks import fixes, hints
+from rnnlint.checks.registry import Report, rule
 from rnnlint.diagnostics import Edit, Fix
 from rnnlint.facts import TrainingLoop, UnitFacts
-from rnnlint.settings import Settings
+from rnnlint.settings.model import Settings
 
 LONG_SEQUENCE = 200  # steps; beyond this RNN206 halves the learning-rate bound (D6.3)
 

@@ -23,8 +23,8 @@ STATIC_FOR: dict[str, tuple[str, ...]] = {
 
 def static_sites(code_files: list[Path]) -> dict[str, list[Diagnostic]]:
     """The static linter's diagnostics on ``code_files``, by code (only the codes above)."""
-    from rnnlint.runner import lint_files
-    from rnnlint.settings import Settings
+    from rnnlint.run.runner import lint_files
+    from rnnlint.settings.model import Settings
 
     wanted = sorted({c for codes in STATIC_FOR.values() for c in codes})
     roots = sorted({p.resolve().parent for p in code_files})

@@ -64,8 +64,8 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 def _settings(args: argparse.Namespace) -> tuple[Any, list[str], list[str]]:
     """The [diagnose] table of the config (given, or found from the first path), and its select/ignore."""
-    from rnnlint.config import find_config, load_config
     from rnnlint.diagnose.settings import make_diagnose_settings
+    from rnnlint.settings.files import find_config, load_config
 
     path = args.config if args.config is not None else find_config(args.paths[0] if args.paths[0].exists() else Path.cwd())
     if args.config is not None and not args.config.is_file():
@@ -78,8 +78,8 @@ def _settings(args: argparse.Namespace) -> tuple[Any, list[str], list[str]]:
 
 
 def main(argv: list[str], parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> int:
-    from rnnlint.config import ConfigError
     from rnnlint.diagnose.settings import DiagnoseSettingsError
+    from rnnlint.settings.selection import ConfigError
 
     args = build_parser(parser_class).parse_args(argv)
     try:
@@ -162,12 +162,12 @@ def diagnose_runs(
     runs: list[Run], settings: Any, select: list[str], ignore: list[str], overfit_check: bool = False
 ) -> tuple[list[RunDiagnostic], list[tuple[str, TooShort]]]:
     """Findings of every run as diagnostics (name and severity from the rule docs), and the verdicts not given."""
-    from rnnlint.catalogue import catalogue
-    from rnnlint.config import path_globs, selected
+    from rnnlint.checks.catalogue import catalogue
     from rnnlint.diagnose.advice import advice
     from rnnlint.diagnose.detectors import judge
     from rnnlint.diagnose.findings import to_diagnostic
     from rnnlint.diagnostics import Severity
+    from rnnlint.settings.selection import path_globs, selected
 
     rules = catalogue()
     no_globs = path_globs({})
@@ -202,7 +202,7 @@ def point_at_code(diags: list[RunDiagnostic], code_files: list[Path]) -> list[Ru
 
 def as_json(d: RunDiagnostic) -> dict[str, Any]:
     """The linter's JSON object plus the window (``step``/``epoch`` and their ends), the metric and the numbers."""
-    from rnnlint import reporters
+    from rnnlint.report import formats as reporters
 
     return {
         **reporters.as_json(d),
@@ -223,7 +223,8 @@ def _finite(numbers: dict[str, float]) -> dict[str, float | None]:
 
 
 def write_report(diags: list[RunDiagnostic], runs: list[Run], fmt: str, out: TextIO) -> None:
-    from rnnlint import __version__, reporters
+    from rnnlint import __version__
+    from rnnlint.report import formats as reporters
 
     plain: list[Any] = list(diags)
     if fmt == "json":
@@ -272,7 +273,7 @@ class _Renamed:
 
 
 def _summary(diags: list[RunDiagnostic], runs: list[Run]) -> str:
-    from rnnlint import reporters
+    from rnnlint.report import formats as reporters
 
     n = len(runs)
     return reporters.summary(list(diags), n).replace(

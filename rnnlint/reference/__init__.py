@@ -1,6 +1,6 @@
 """Reference trainers that follow every RNN training guideline, in PyTorch and TensorFlow/Keras.
 
-They read rnnlint's own recipe schema (:mod:`rnnlint.config_schema`), train on shipped
+They read rnnlint's own recipe schema (:mod:`rnnlint.settings.recipe`), train on shipped
 synthetic tasks, and back the guidelines with paired experiments (:func:`verify`).
 Nothing here is imported by ``import rnnlint``; torch, tensorflow and numpy load only
 when a trainer runs.

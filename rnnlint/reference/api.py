@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference.curves import jsonable
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, overfit_check, run
 from rnnlint.reference.tasks import TASK_KINDS, TaskData, TaskError, load_npz, make_task, with_classes
+from rnnlint.settings.recipe import TrainingConfig
 
 SYNTHETIC = "synthetic:"
 

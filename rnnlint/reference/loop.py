@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference import curves
 from rnnlint.reference.tasks import Split, TaskData, TaskError
+from rnnlint.settings.recipe import TrainingConfig
 
 FRAMEWORKS = ("torch", "tensorflow")
 MAX_NAN_EVENTS = 10  # consecutive non-finite steps before a guarded run gives up

@@ -27,10 +27,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from rnnlint.config_schema import TrainingConfig
 from rnnlint.reference import curves, fixcheck
 from rnnlint.reference.loop import FRAMEWORKS, make_plan, run, set_threads
 from rnnlint.reference.tasks import TASKS, TaskData
+from rnnlint.settings.recipe import TrainingConfig
 
 CHANCE_MARGIN = 0.05
 QUICK_SEEDS = (0,)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.catalogue import catalogue
+from rnnlint.checks.catalogue import catalogue
 from rnnlint.diagnose.command import diagnose_runs
 from rnnlint.diagnose.detectors import DETECTORS
 from rnnlint.diagnose.readers import read_log

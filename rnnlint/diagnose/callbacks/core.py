@@ -73,7 +73,7 @@ class LiveJudge:
         return actions
 
     def diagnostics(self) -> list[RunDiagnostic]:
-        from rnnlint.catalogue import catalogue
+        from rnnlint.checks.catalogue import catalogue
         from rnnlint.diagnose.advice import advice
         from rnnlint.diagnose.findings import to_diagnostic
 

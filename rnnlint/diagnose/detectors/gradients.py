@@ -7,7 +7,7 @@ from statistics import median
 
 from rnnlint.diagnose.detectors.common import curve, edge, fmt, head, tail
 from rnnlint.diagnose.findings import Finding, TooShort
-from rnnlint.diagnose.run import Run
+from rnnlint.diagnose.run import Point, Run
 from rnnlint.diagnose.settings import DiagnoseSettings
 
 Verdict = Finding | TooShort
@@ -26,7 +26,7 @@ def exploding(run: Run, s: DiagnoseSettings) -> list[Verdict]:
             # Compared with its neighbourhood (the median of its block of the run), not the whole run: early
             # training's large norms are typical for early training; an outlier batch is typical nowhere.
             size = max(11, len(points) // 50)
-            spikes = []
+            spikes: list[Point] = []
             for start in range(0, len(points), size):
                 block = points[start : start + size]
                 values = [p.value for p in block if p.finite]

@@ -1,1 +1,0 @@
-"""Frontends turn source files into framework-neutral facts."""

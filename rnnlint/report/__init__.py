@@ -1,0 +1,1 @@
+"""Report: the output formats (full, concise, json, sarif, github, junit, ...) and the progress bar."""
