@@ -144,7 +144,7 @@ def test_lightning_callback(tmp_path: Path) -> None:
     trainer.fit(Tiny(), loader, loader)
     assert callback.monitor is not None
     run = callback.monitor.judge.run
-    assert len(run.series("val_loss")) == 3 and len(run.series("grad_norm_hh")) == 6
+    assert len(run.series("val_loss")) == 3 and len(run.series("grad_norm_hh")) == 6 and len(run.series("loss")) == 6
     assert all(math.isfinite(p.value) for p in run.series("grad_norm"))
     assert sorted(callback.monitor.last["gates"]) == [
         "lstm.weight_hh_l0/new",

@@ -33,8 +33,12 @@ class RnnlintLightningCallback(pl.Callback):  # type: ignore[misc]
 
     def on_after_backward(self, trainer: Any, pl_module: Any) -> None:
         assert self.monitor is not None
-        loss = trainer.callback_metrics.get("train_loss")
-        self.monitor.after_backward(float(loss) if loss is not None else None)
+        self.monitor.after_backward()
+
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if self.monitor is not None and loss is not None:
+            self.monitor.record_loss(loss)
 
     def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         if self.monitor is None or trainer.sanity_checking:

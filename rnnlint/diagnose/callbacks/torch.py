@@ -18,6 +18,7 @@ import torch
 
 from rnnlint.diagnose.callbacks.core import Actions, LiveJudge, OnDivergence, OnNan, OnPlateau
 from rnnlint.diagnose.findings import RunDiagnostic
+from rnnlint.diagnose.run import Point
 from rnnlint.diagnose.settings import DiagnoseSettings
 
 GATES = {"LSTM": ("input", "forget", "cell", "output"), "GRU": ("reset", "update", "new")}
@@ -68,16 +69,20 @@ class RnnMonitor:
 
     def after_backward(self, loss: torch.Tensor | float | None = None) -> Actions:
         """Record this step's gradient norms (and loss); a non-finite loss triggers ``on_nan``."""
-        value = float(loss.detach()) if isinstance(loss, torch.Tensor) else loss
         norms = self._norms()
-        self.last = {**norms, "loss": value, "nan": value is not None and not math.isfinite(value)}
+        self.last = {**norms, "loss": None, "nan": False}
         for key in ("grad_norm", "grad_norm_hh", "grad_norm_ih"):
-            if key != "grad_norm" and not norms[key]:
-                continue
-            self.judge.log(key, norms[key])
-        if value is not None:
-            self.judge.log("loss", value)
-        actions = self.judge.after_step(value)
+            if key == "grad_norm" or norms[key]:
+                self.judge.log(key, norms[key])
+        actions = self.judge.after_step(None)
+        return self.record_loss(loss) if loss is not None else actions
+
+    def record_loss(self, loss: torch.Tensor | float) -> Actions:
+        """The training loss of the step just taken (Lightning hands it over after the step)."""
+        value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+        self.last.update(loss=value, nan=not math.isfinite(value))
+        self.judge.run.add("loss", "loss", Point(max(self.judge.step - 1, 0), self.judge.epoch, value))
+        actions = Actions(restore_and_halve=not math.isfinite(value) and self.judge.on_nan == "halve_lr")
         if actions.restore_and_halve:
             self.model.load_state_dict(self._good_state)
             self._scale_lr(0.5)
