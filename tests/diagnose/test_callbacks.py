@@ -162,3 +162,19 @@ def test_the_linter_and_the_diagnose_command_stay_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.strip() == "False []"
+
+
+def test_torch_monitor_overfit_mode() -> None:
+    pytest.importorskip("torch")
+    from rnnlint.diagnose.callbacks.torch import RnnMonitor
+
+    model, opt, _ = _lstm_step(None)
+    stuck = RnnMonitor(model, opt, overfit_check=True)
+    memorised = RnnMonitor(model, opt, overfit_check=True)
+    for epoch in range(12):
+        stuck.after_backward(1.4 - 0.01 * epoch)  # a tiny subset that is not learnt: a bug (T2)
+        stuck.end_epoch()
+        memorised.after_backward(1.4 * 0.5**epoch)
+        memorised.end_epoch()
+    assert "RNN610" in {d.code for d in stuck.diagnostics()}
+    assert not memorised.diagnostics()

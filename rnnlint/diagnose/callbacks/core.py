@@ -33,6 +33,7 @@ class LiveJudge:
     on_divergence: OnDivergence = None
     settings: DiagnoseSettings = field(default_factory=DiagnoseSettings)
     framework: str = "torch"
+    overfit_check: bool = False  # T2 mode: the run trains on a tiny subset; judge whether it memorised it (RNN610)
     run: Run = field(init=False)
     seen: set[tuple[str, int | None]] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
@@ -57,7 +58,7 @@ class LiveJudge:
         from rnnlint.diagnose.detectors import judge
 
         self.run.finish()
-        found, _ = judge(self.run, self.settings, lambda code: True)
+        found, _ = judge(self.run, self.settings, lambda code: True, self.overfit_check)
         actions = Actions()
         for f in found:
             key = (f.code, f.start.epoch)

@@ -25,9 +25,10 @@ class RnnlintCallback(keras.callbacks.Callback):  # type: ignore[misc]
         on_divergence: OnDivergence = None,
         settings: DiagnoseSettings | None = None,
         report: str | Path | None = None,
+        overfit_check: bool = False,
     ) -> None:
         super().__init__()
-        self.judge = LiveJudge(on_nan, on_plateau, on_divergence, settings or DiagnoseSettings(), "keras")
+        self.judge = LiveJudge(on_nan, on_plateau, on_divergence, settings or DiagnoseSettings(), "keras", overfit_check)
         self.report = Path(report) if report is not None else None
         self._good: list[Any] | None = None
 

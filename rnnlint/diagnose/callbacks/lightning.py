@@ -21,15 +21,26 @@ class RnnlintLightningCallback(pl.Callback):  # type: ignore[misc]
         on_divergence: OnDivergence = None,
         settings: DiagnoseSettings | None = None,
         report: str | Path | None = None,
+        overfit_check: bool = False,
     ) -> None:
         self.options = (on_nan, on_plateau, on_divergence, settings)
+        self.overfit_check = overfit_check
         self.report = Path(report) if report is not None else None
         self.monitor: RnnMonitor | None = None
 
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         on_nan, on_plateau, on_divergence, settings = self.options
         optimizer = trainer.optimizers[0] if trainer.optimizers else None
-        self.monitor = RnnMonitor(pl_module, optimizer, on_nan, on_plateau, on_divergence, settings, framework="lightning")
+        self.monitor = RnnMonitor(
+            pl_module,
+            optimizer,
+            on_nan,
+            on_plateau,
+            on_divergence,
+            settings,
+            framework="lightning",
+            overfit_check=self.overfit_check,
+        )
 
     def on_after_backward(self, trainer: Any, pl_module: Any) -> None:
         assert self.monitor is not None

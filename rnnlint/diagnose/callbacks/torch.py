@@ -34,9 +34,10 @@ class RnnMonitor:
         on_divergence: OnDivergence = None,
         settings: DiagnoseSettings | None = None,
         framework: str = "torch",
+        overfit_check: bool = False,
     ) -> None:
         self.model, self.optimizer = model, optimizer
-        self.judge = LiveJudge(on_nan, on_plateau, on_divergence, settings or DiagnoseSettings(), framework)
+        self.judge = LiveJudge(on_nan, on_plateau, on_divergence, settings or DiagnoseSettings(), framework, overfit_check)
         self.should_stop = False
         self.last: dict[str, Any] = {}
         self._good_state = copy.deepcopy(model.state_dict())
