@@ -427,7 +427,7 @@ def _rules(fmt: str) -> int:
                 "guideline": r.guideline,
                 "fix": r.fix,
                 "summary": r.summary,
-                "implemented": r.code in REGISTRY or r.code in ("RNN001", "RNN002", "RNN003"),
+                "implemented": r.code in REGISTRY or r.code in ("RNN001", "RNN002", "RNN003") or r.code[:4] == "RNN6",
             }
             for r in rules
         ]
