@@ -118,3 +118,13 @@ def test_trend_statistics() -> None:
     assert s == 28 and p < 0.01
     noisy = [math.sin(i / 5) + rng.gauss(0, 0.3) for i in range(80)]
     assert smooth(noisy)[1] > smooth([math.sin(i / 5) for i in range(80)])[1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_converged_run_with_tiny_gradients_is_not_exploding(seed: int) -> None:
+    rng = random.Random(seed)
+    s = healthy(rng, n=60)
+    s["grad_norm"] = [2.0 * math.exp(-e / 4) + abs(rng.gauss(0, 0.01)) for e in range(60)]  # memorised: norms -> 0
+    for e in (40, 50):
+        s["grad_norm"][e] = 0.2  # ordinary steps, far above their tiny neighbours, far below the run's start
+    assert "RNN603" not in codes(make_run(**s))

@@ -23,24 +23,32 @@ def exploding(run: Run, s: DiagnoseSettings) -> list[Verdict]:
         else:
             finite = [p.value for p in points if p.finite]
             typical = median(finite) if finite else 0.0
+            size = max(11, len(points) // 50)
+            start_scale = median(finite[:size]) if finite else 0.0
             # Compared with its neighbourhood (the median of its block of the run), not the whole run: early
             # training's large norms are typical for early training; an outlier batch is typical nowhere.
-            size = max(11, len(points) // 50)
             spikes: list[Point] = []
             for start in range(0, len(points), size):
                 block = points[start : start + size]
                 values = [p.value for p in block if p.finite]
-                around = median(values) if values else 0.0
+                # ... and above the scale the run started at: once a run has converged its norms shrink towards zero,
+                # and an ordinary step is then many times its tiny neighbours without anything exploding.
+                around = max(median(values) if values else 0.0, start_scale)
                 spikes.extend(p for p in block if not p.finite or (around > 0 and p.value > s.spike_factor * around))
             if len(spikes) >= s.min_spikes:
                 top = max((p.value for p in spikes), key=lambda v: v if math.isfinite(v) else math.inf)
                 what = (
-                    f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x the median of their part of the run (run median {fmt(typical)}) "
+                    f"{run.shown('grad_norm')} spiked above {s.spike_factor:g}x the median of their part of the run and the run's starting norm ({fmt(start_scale)}) "
                     f"on {len(spikes)} of {len(points)} steps (largest {fmt(top)})"
                 )
                 out.append(
                     Finding(
-                        "RNN603", "grad_norm", spikes[0], spikes[-1], what, {"median": typical, "spikes": len(spikes), "max": top}
+                        "RNN603",
+                        "grad_norm",
+                        spikes[0],
+                        spikes[-1],
+                        what,
+                        {"median": typical, "start_scale": start_scale, "spikes": len(spikes), "max": top},
                     )
                 )
             else:
