@@ -29,6 +29,12 @@ for x, y in []:
 """
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from a temporary folder: the cache of an ``--isolated`` run goes beside the working directory."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def bad(tmp_path: Path) -> Path:
     p = tmp_path / "train.py"

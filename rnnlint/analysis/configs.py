@@ -174,7 +174,9 @@ def _key_pos(root: YMap, *path: str) -> tuple[int, int, int]:
 def _instantiations(w: _Writer, node: YNode, path: list[str]) -> None:
     """Every ``_target_`` / ``class_path`` / tagged mapping becomes ``name = call``; scalars ``name = value``."""
     if not path and isinstance(node, YMap) and _target_of(node):  # a Hydra group file is itself one object
-        w.emit(f"obj = {w.value(node)}", (node.line, node.col, node.col + 1))
+        call_key = next(k for k in ("_target_", "class_path") if k in node.keys)  # at the key that makes the call
+        line, col = node.keys[call_key]
+        w.emit(f"obj = {w.value(node)}", (line, col, col + len(call_key)))
         return
     if isinstance(node, YMap) and not node.tag:
         for key, child in node.items.items():
@@ -410,6 +412,17 @@ def _validate_own(root: YMap) -> tuple[TrainingConfig | None, list[Problem]]:
         return TrainingConfig.model_validate(cleaned), problems
     except ValidationError:
         return None, problems
+
+
+def recipe_problems(data: bytes) -> list[Problem] | SourceError:
+    """What keeps ``data`` from being a recipe in rnnlint's schema (RNN002 / RNN003 at their keys), for the
+    reference trainers, which say it as the linter does instead of with pydantic's errors."""
+    doc = load(data)
+    if isinstance(doc, SourceError):
+        return doc
+    if not isinstance(doc.root, YMap):
+        return [Problem("RNN002", "a recipe is a mapping of sections (model, loss, optim, schedule, train, data)", 1, 1, 2)]
+    return _validate_own(doc.root)[1]
 
 
 def _known_keys(model: type[BaseModel], path: list[str]) -> list[str]:

@@ -98,9 +98,25 @@ def fixable(diags: list[Diagnostic]) -> tuple[int, int]:
     return safe, unsafe
 
 
+class FileCount(int):
+    """How many files were checked, still an ``int`` for every format, with the local modules they import that
+    findings were reported in (the summary counts and names them)."""
+
+    imported: tuple[str, ...]
+
+    def __new__(cls, checked: int, imported: tuple[str, ...] = ()) -> FileCount:
+        count = super().__new__(cls, checked)
+        count.imported = imported
+        return count
+
+
 def summary(diags: list[Diagnostic], files: int) -> str:
     """The last line of human output: counts per severity and how many are fixable."""
     checked = f"{files} file{'s' if files != 1 else ''} checked"
+    imported: tuple[str, ...] = getattr(files, "imported", ())
+    if imported:
+        names = ", ".join(imported[:3]) + (", ..." if len(imported) > 3 else "")
+        checked += f", {_plural(len(imported), 'imported module')} analysed ({names})"
     if not diags:
         return f"All checks passed ({checked})."
     counts = {label: sum(1 for d in diags if d.severity.label == label) for label in ("error", "warning", "info")}

@@ -146,8 +146,16 @@ def _config_in(folder: str) -> Path | None:
     if os.path.isfile(pyproject):
         try:
             with open(pyproject, encoding="utf-8") as handle:
-                data = tomllib.loads(handle.read())
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # Another tool's broken pyproject is not ours to judge; one that holds rnnlint's table is (tomllib's
+            # message says the line and column), else its settings would silently be the defaults.
+            if "rnnlint" in text:
+                raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
             return None
         if "rnnlint" in data.get("tool", {}):
             return Path(pyproject)
