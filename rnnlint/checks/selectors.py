@@ -31,6 +31,8 @@ def unknown_selector(selector: str) -> str | None:
     if wanted in known:
         return None
     candidates = [name for name in known if len(name) >= min(len(wanted), 6)] or list(known)
-    close = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(wanted, candidates, n=5, cutoff=0.5)
+    # a typo is most often one wrong character: among the close names, fewest differing positions first
+    close.sort(key=lambda name: sum(a != b for a, b in zip(name, wanted, strict=False)) + abs(len(name) - len(wanted)))
     hint = f"; did you mean {known[close[0]]!r}?" if close else "; `rnnlint rules` lists the codes"
     return f"{selector!r} matches no rule{hint}"
