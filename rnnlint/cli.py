@@ -1,5 +1,6 @@
 """Command line: ``rnnlint [check] PATH...``, ``rnnlint rules``, ``rnnlint explain CODE``,
-``rnnlint config --show [PATH]``, ``rnnlint server`` (a Language Server on stdio).
+``rnnlint config --show [PATH]``, ``rnnlint server`` (a Language Server on stdio),
+``rnnlint diagnose LOG...`` (training logs; ``rnnlint.diagnose``).
 
 Exit codes: 0 nothing at or above the severity threshold; 1 diagnostics at or
 above it; 2 usage error, unreadable config or internal error. Never a traceback
@@ -67,6 +68,7 @@ DELEGATED_COMMANDS: dict[str, str] = {
     "train": "train a recipe (rnnlint's YAML config schema) with a reference trainer (extra: torch or tensorflow)",
     "overfit": "only the small-sample overfit check (T2) of a recipe",
     "verify": "paired experiments, guideline on vs off, and fix checks; writes report.json and report.md",
+    "diagnose": "read training logs (TensorBoard, CSV loggers, History JSON, MLflow) and report RNN601-RNN611",
 }
 
 
@@ -177,6 +179,10 @@ def _is_config_command(args: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnnlint`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "diagnose":  # training logs, not code: its own stage package
+        from rnnlint.diagnose.command import run_cli
+
+        return run_cli(args_list[1:], _Parser)
     if args_list and args_list[0] in REFERENCE_COMMANDS:
         from rnnlint.reference.cli import main as reference_main
 
@@ -572,7 +578,7 @@ def _rules(fmt: str | None) -> int:
                 "guideline": r.guideline,
                 "fix": r.fix,
                 "summary": r.summary,
-                "implemented": r.code in REGISTRY or r.code in ("RNN001", "RNN002", "RNN003"),
+                "implemented": r.code in REGISTRY or r.code in ("RNN001", "RNN002", "RNN003") or r.code[:4] == "RNN6",
             }
             for r in rules
         ]

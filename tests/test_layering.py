@@ -30,6 +30,7 @@ RANKS: dict[str, int] = {
     "rnnlint.report": 7,
     "rnnlint.run": 7,
     "rnnlint.reference": 8,  # the reference trainers (they read the recipe schema)
+    "rnnlint.diagnose": 8,  # `rnnlint diagnose`: training logs, runtime findings, live callbacks
     "rnnlint.lsp": 8,  # the language server, the flake8 plugin: entry points beside the CLI
     "rnnlint.flake8_plugin": 8,
     "rnnlint.cli": 9,

@@ -62,6 +62,7 @@ class Settings(BaseModel):
     decay_factor: tuple[float, float] = Field((0.1, 0.9), alias="decay-factor")
     max_learning_rate: dict[str, float] = Field(default_factory=dict, alias="max-learning-rate")
     fix: FixSettings = Field(default_factory=FixSettings)
+    diagnose: dict[str, Any] = Field(default_factory=dict)  # [tool.rnnlint.diagnose]: validated by rnnlint.diagnose.settings
 
     @field_validator("select", "ignore", "extend_select")
     @classmethod
