@@ -93,6 +93,10 @@ def _is_config_command(args: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnnlint`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "tune":  # hyperparameter search (extra: tune); its own parser and exit codes
+        from rnnlint.tune.command import main as tune_main
+
+        return tune_main(args_list[1:])
     if args_list and args_list[0] in REFERENCE_COMMANDS:
         from rnnlint.reference.cli import main as reference_main
 

@@ -31,8 +31,9 @@ RANKS: dict[str, int] = {
     "rnnlint.reference": 8,  # the reference trainers (they read the recipe schema)
     "rnnlint.lsp": 8,  # the language server, the flake8 plugin: entry points beside the CLI
     "rnnlint.flake8_plugin": 8,
-    "rnnlint.cli": 9,
-    "rnnlint.__main__": 10,
+    "rnnlint.tune": 9,  # hyperparameter search: trains reference recipes, reads scripts through the analysis
+    "rnnlint.cli": 10,
+    "rnnlint.__main__": 11,
 }
 
 
