@@ -193,11 +193,10 @@ def describe_space(target: Target) -> None:
         )
         import shlex
 
-        console.print(
-            "a trial runs, e.g.: " + shlex.join(objective.command(first, _out_dir(target) / "trials" / "NNNN")), markup=False
-        )
+        example = shlex.join(objective.command(first, _out_dir(target) / "trials" / "NNNN"))
+        sys.stdout.write(f"a trial runs, e.g.: {example}\n")
         for note in target.analysis.notes:
-            console.print(f"note: {note}", markup=False)
+            sys.stdout.write(f"note: {note}\n")
 
 
 class _Midpoint:

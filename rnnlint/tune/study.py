@@ -63,7 +63,9 @@ def open_storage(url: str, heartbeat: int | None) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat is "experimental"
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat, grace_period=grace)
+            return optuna.storages.RDBStorage(
+                _with_driver(url), engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat, grace_period=grace
+            )
     except ImportError as exc:
         raise StorageError(
             f"the driver for {redact(url)} is not installed ({exc}); for PostgreSQL: pip install psycopg2-binary"
@@ -71,6 +73,18 @@ def open_storage(url: str, heartbeat: int | None) -> Any:
     except Exception as exc:  # SQLAlchemy's connection and URL errors: the message, never a traceback
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise StorageError(f"cannot reach storage {redact(url)}: {text}") from None
+
+
+def _with_driver(url: str) -> str:
+    """``postgresql://`` with the driver that is installed: SQLAlchemy 2.1 picks psycopg 3 for the bare scheme,
+    the ``tune`` extra installs psycopg2 (binary wheels everywhere)."""
+    if not url.startswith("postgresql://"):
+        return url
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
+    return url
 
 
 def make_sampler(name: str, space: list[Dimension], seed: int | None) -> optuna.samplers.BaseSampler:
@@ -93,7 +107,8 @@ def make_pruner(name: str) -> optuna.pruners.BasePruner:
         return optuna.pruners.HyperbandPruner()
     if name == "none":
         return optuna.pruners.NopPruner()
-    return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+    # steps count from 1 (the first epoch or printed value): the first report is never cut, it is the noisiest
+    return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
 
 
 def open_study(storage: Any, name: str, sampler: optuna.samplers.BaseSampler, pruner: Any, minimize: bool) -> optuna.Study:
