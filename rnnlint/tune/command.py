@@ -271,7 +271,7 @@ def _run(args: argparse.Namespace, own: list[str], passthrough: list[str]) -> in
         extra = [a for a in own if a not in ("--no-progress",)] + ["--storage", url, "--study", name, "--no-progress"]
         if args.output_dir is None:
             extra += ["--output-dir", str(out)]
-        workers = start_workers(args.workers - 1, [*extra, *(["--", *passthrough] if passthrough else [])])
+        workers = start_workers(args.workers - 1, extra, passthrough)
     code = 0
     try:
         _optimize(study, objective, args, counted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -60,19 +61,26 @@ def open_storage(url: str, heartbeat: int | None) -> Any:
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
         engine_kwargs["pool_pre_ping"] = True
     grace = None if heartbeat is None else max(2 * heartbeat, heartbeat + 1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat is "experimental"
-            return optuna.storages.RDBStorage(
-                _with_driver(url), engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat, grace_period=grace
-            )
-    except ImportError as exc:
-        raise StorageError(
-            f"the driver for {redact(url)} is not installed ({exc}); for PostgreSQL: pip install psycopg2-binary"
-        ) from None
-    except Exception as exc:  # SQLAlchemy's connection and URL errors: the message, never a traceback
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise StorageError(f"cannot reach storage {redact(url)}: {text}") from None
+    for attempt in range(3):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat is "experimental"
+                return optuna.storages.RDBStorage(
+                    _with_driver(url), engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat, grace_period=grace
+                )
+        except ImportError as exc:
+            raise StorageError(
+                f"the driver for {redact(url)} is not installed ({exc}); for PostgreSQL: pip install psycopg2-binary"
+            ) from None
+        except Exception as exc:  # SQLAlchemy's connection and URL errors: the message, never a traceback
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+            # Workers starting together on an empty database race to create Optuna's tables; the loser sees a
+            # duplicate and finds the tables there when it tries again.
+            if attempt < 2 and any(w in text for w in ("already exists", "duplicate key", "UniqueViolation")):
+                time.sleep(0.5 + attempt)
+                continue
+            raise StorageError(f"cannot reach storage {redact(url)}: {text}") from None
+    raise AssertionError("unreachable")
 
 
 def _with_driver(url: str) -> str:
@@ -128,9 +136,10 @@ def counted(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False))
 
 
-def start_workers(count: int, argv: list[str]) -> list[subprocess.Popen[bytes]]:
+def start_workers(count: int, argv: list[str], passthrough: list[str]) -> list[subprocess.Popen[bytes]]:
     """``count`` more worker processes running the same command (they write no report; this process does)."""
+    tail = ["--", *passthrough] if passthrough else []
     return [
-        subprocess.Popen([sys.executable, "-m", "rnnlint", "tune", *argv, "--worker"], stdin=subprocess.DEVNULL)
+        subprocess.Popen([sys.executable, "-m", "rnnlint", "tune", *argv, "--worker", *tail], stdin=subprocess.DEVNULL)
         for _ in range(count)
     ]
