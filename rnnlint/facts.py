@@ -89,7 +89,7 @@ class RecurrentLayer:
 
     def layer_count(self) -> float | None:
         """How many stacked layers this contributes (a forward/backward pair counts once)."""
-        n = 1.0 if self.is_cell else self.num_layers.number()
+        n = self.num_layers.number()  # a cell counts once, unless a wrapper (MultiRNNCell, DeepRNN) stacks it
         times = self.instances.number()
         if n is None or times is None or not math.isfinite(n * times):  # `num_layers=1e999`: no count at all
             return None

@@ -2,7 +2,7 @@
 
 tests/frameworks/ holds a sentiment classifier (one unidirectional 1024-unit LSTM, Adam at
 0.05, no clipping, decay, regularization, validation, NaN guard or logging) written for
-PyTorch, Keras, TF1 and Flax/Optax. Then the traps of each framework.
+PyTorch, Keras, TF1, Flax/Optax and Haiku/Optax. Then the traps of each framework.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ FORMS = Path(__file__).parent / "frameworks"
 EXPECTED = ["RNN102", "RNN103", "RNN104", "RNN105", "RNN201", "RNN204", "RNN206", "RNN208", "RNN301", "RNN402", "RNN403"]
 
 
-@pytest.mark.parametrize("form", ["torch_form.py", "keras_form.py", "tf1_form.py", "flax_form.py"])
+@pytest.mark.parametrize("form", ["torch_form.py", "keras_form.py", "tf1_form.py", "flax_form.py", "haiku_form.py"])
 def test_same_scenario_same_codes_in_every_framework(form: str, tmp_path: Path) -> None:
     diags = lint(tmp_path, (FORMS / form).read_text())
     assert sorted(codes(diags)) == EXPECTED
@@ -170,3 +170,84 @@ def test_model_module_alone_gets_the_training_context_of_its_importer(tmp_path: 
     }
     diags = lint_files(tmp_path, files, only=["model.py"])
     assert [Path(d.loc.path).name for d in diags if d.code == "RNN104"] == ["model.py"]
+
+
+def _haiku(forward: str) -> str:
+    return f"""
+import haiku as hk
+import jax
+import optax
+
+{forward}
+
+def train(params, batches, rng):
+    model = hk.transform(forward)
+    tx = optax.chain(optax.clip_by_global_norm(5.0), optax.adamw(optax.exponential_decay(1e-3, 1000, 0.5), weight_decay=1e-4))
+    opt_state = tx.init(params)
+
+    def loss_fn(params, x, y):
+        return optax.softmax_cross_entropy_with_integer_labels(model.apply(params, rng, x), y).mean()
+
+    for x, y in batches:
+        grads = jax.grad(loss_fn)(params, x, y)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        params = optax.apply_updates(params, updates)
+    return params
+"""
+
+
+def test_haiku_deep_rnn_stack_stepped_in_a_python_loop_is_not_single_layer(tmp_path: Path) -> None:
+    src = _haiku(
+        "def forward(x):\n"
+        "    core = hk.DeepRNN([hk.LSTM(256) for _ in range(2)])\n"
+        "    state = core.initial_state(x.shape[1])\n"
+        "    outs = []\n"
+        "    for t in range(x.shape[0]):\n"
+        "        o, state = core(x[t], state)\n"
+        "        outs.append(o)\n"
+        "    return hk.Linear(2)(outs[-1])\n"
+    )
+    assert "RNN103" not in codes(lint(tmp_path, src))
+    one = src.replace("range(2)", "range(1)")
+    assert "RNN103" in codes(lint(tmp_path, one))  # the same code with one layer is single-layer
+
+
+def test_haiku_skip_connection_stack_counts_its_layers(tmp_path: Path) -> None:
+    src = _haiku(
+        "def forward(x):\n"
+        "    core = hk.deep_rnn_with_skip_connections([hk.LSTM(256), hk.LSTM(256)])\n"
+        "    out, _ = hk.dynamic_unroll(core, x, core.initial_state(x.shape[1]))\n"
+        "    return hk.Linear(2)(out[-1])\n"
+    )
+    assert "RNN103" not in codes(lint(tmp_path, src))
+
+
+def test_haiku_vanilla_rnn_and_dropout(tmp_path: Path) -> None:
+    src = _haiku(
+        "def forward(x):\n"
+        "    core = hk.VanillaRNN(256)\n"
+        "    out, _ = hk.dynamic_unroll(core, x, core.initial_state(x.shape[1]))\n"
+        "    return hk.Linear(2)(out[-1])\n"
+    )
+    found = codes(lint(tmp_path, src))
+    assert "RNN101" in found and "RNN105" in found
+    dropped = src.replace("    return hk.Linear(2)(out[-1])", "    out = hk.dropout(hk.next_rng_key(), 0.5, out)\n    return hk.Linear(2)(out[-1])")
+    found = codes(lint(tmp_path, dropped))
+    assert "RNN101" in found and "RNN105" not in found
+
+
+def test_tf1_multirnncell_stepped_in_a_python_loop_counts_its_layers(tmp_path: Path) -> None:
+    src = """
+import tensorflow as tf
+
+def make_cell():
+    return tf.nn.rnn_cell.LSTMCell(256)
+
+cell = tf.nn.rnn_cell.MultiRNNCell([make_cell() for _ in range(3)])
+state = cell.zero_state(32, tf.float32)
+outputs = []
+for t in range(50):
+    out, state = cell(inputs[:, t], state)
+    outputs.append(out)
+"""
+    assert "RNN103" not in codes(lint(tmp_path, src))

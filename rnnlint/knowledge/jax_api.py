@@ -1,4 +1,4 @@
-"""JAX, Flax (linen and nnx) and Optax rows of the API table (defaults from their docs)."""
+"""JAX, Flax (linen and nnx), dm-haiku and Optax rows of the API table (defaults from their docs)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ _NNX = ("flax.nnx.", "flax.nnx.nn.recurrent.")
 _OPTAX = ("optax.", "optax._src.alias.")
 _SCHED = ("optax.", "optax.schedules.")
 _FEATURES = {"features": "hidden_size", "hidden_features": "hidden_size"}
+_HAIKU = ("haiku.", "haiku.nets.")  # `import haiku as hk`: hk.LSTM is haiku.LSTM
 
 
 def _optax(name: str, family: str, sig: str) -> Row:
@@ -33,6 +34,40 @@ ROWS: list[Row] = [
         {},
         {"bidirectional": ["forward_rnn", "backward_rnn"]},
     ),
+    # --- dm-haiku: cores, unrolled by dynamic_unroll (a lax.scan, fused) or stacked by DeepRNN ---------
+    ("cell", "lstm", "jax", names(_HAIKU, "LSTM"), "hidden_size", {}, {}),
+    ("cell", "gru", "jax", names(_HAIKU, "GRU"), "hidden_size", {}, {}),
+    ("cell", "rnn", "jax", names(_HAIKU, "VanillaRNN"), "hidden_size, double_bias=True", {}, {}),
+    (
+        "wrapper",
+        "rnn",
+        "jax",
+        names(_HAIKU, "dynamic_unroll static_unroll"),
+        "core, input_sequence, initial_state, time_major=True",
+        {},
+        {"fused": "core"},
+    ),
+    ("wrapper", "stack", "jax", names(_HAIKU, "DeepRNN"), "layers", {}, {"stack": "layers"}),
+    (
+        "wrapper",
+        "stack",
+        "jax",
+        names(_HAIKU, "deep_rnn_with_skip_connections deep_rnn_with_skip_connections_and_states"),
+        "layers, concat_final_output=True",
+        {},
+        {"stack": "layers"},
+    ),
+    (
+        "embedding",
+        "embedding",
+        "jax",
+        names(_HAIKU, "Embed"),
+        "vocab_size=None, embed_dim=None",
+        {"embed_dim": "embedding_dim"},
+        {},
+    ),
+    ("linear", "dense", "jax", names(_HAIKU, "Linear"), "output_size", {"output_size": "out_features"}, {}),
+    ("dropout", "dropout", "jax", ("haiku.dropout",), "rng, rate, x", {}, {}),
     # --- embeddings, dropout, dense -----------------------------------------------------------
     (
         "embedding",
