@@ -119,16 +119,21 @@ class RecipeObjective:
             trial.set_user_attr("verdict", f"invalid recipe: {exc}")
             raise TrialFailure(f"trial {trial.number}: invalid recipe: {exc}") from None
         curve: list[float] = []
+        reporting = [0.0]  # seconds spent reporting to Optuna inside the training loop: overhead, not training
 
         def on_epoch(epoch: int, row: dict[str, Any]) -> None:
             value = row.get(self.metric)
             if value is None:
                 return
             curve.append(float(value))
-            _stop_if_unhealthy(trial, curve, epoch, self.minimize)
+            started = time.perf_counter()
+            try:
+                _stop_if_unhealthy(trial, curve, epoch, self.minimize)
+            finally:
+                reporting[0] += time.perf_counter() - started
 
         metrics = run(plan, self.framework, folder, progress=False, hooks=Hooks(on_epoch=on_epoch), plot=False)
-        trial.set_user_attr("train_seconds", metrics["wall_s"])
+        trial.set_user_attr("train_seconds", metrics["wall_s"] - reporting[0])
         trial.set_user_attr("curve", curve)
         trial.set_user_attr("verdict", f"{metrics['verdict']}: {metrics['verdict_reason']}")
         if metrics["diverged"]:
