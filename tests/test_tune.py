@@ -240,6 +240,24 @@ def test_an_unusable_storage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert words in err and "secret" not in err and "Traceback" not in err
 
 
+def test_hydra_style_overrides_and_extra_flags_from_a_space_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    space = tmp_path / "space.yaml"
+    space.write_text("model.hidden: {type: fixed, value: 128}\n--epochs: {type: int, low: 2, high: 4}\n")
+    assert _tune(QUAD, "--space", space, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "model.hidden=128" in out and "--epochs 3" in out
+
+
+def test_a_journal_file_storage_and_the_gp_sampler(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    pytest.importorskip("torch")
+    journal = tmp_path / "study.journal"
+    code = _tune(QUAD, "--storage", f"journal:{journal}", "--sampler", "gp", "--trials", 3, "--seed", 0, "--output-dir", tmp_path / "o")
+    assert code == 0 and journal.stat().st_size > 0
+    report = _report(tmp_path / "o")
+    assert report["storage"] == f"journal:{journal}" and report["counts"].get("complete", 0) + report["counts"].get("pruned", 0) == 3
+
+
 def test_a_missing_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _tune(tmp_path / "nope.py") == 2
     assert "target not found" in capsys.readouterr().err

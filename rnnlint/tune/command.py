@@ -345,10 +345,16 @@ def _optimize(study: Any, objective: Any, args: argparse.Namespace, counted: Any
         return
     progress = None
     if not args.no_progress and sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         progress = Progress(
-            TextColumn("[bold]tune"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[best]}")
+            TextColumn("[bold]tune"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[best]}"),
+            console=Console(stderr=True),
         )
         task = progress.add_task("trials", total=args.trials, completed=counted(study), best="")
         progress.start()
