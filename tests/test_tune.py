@@ -258,6 +258,20 @@ def test_a_journal_file_storage_and_the_gp_sampler(tmp_path: Path) -> None:
     assert report["storage"] == f"journal:{journal}" and report["counts"].get("complete", 0) + report["counts"].get("pruned", 0) == 3
 
 
+def test_dry_run_and_emit_need_no_optuna() -> None:
+    """The space is rnnlint's own (pydantic, the analysis): printing it or a snippet imports no Optuna."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from rnnlint.cli import main; "
+        f"codes = [main(['tune', {str(LSTM)!r}, '--dry-run']), main(['tune', {str(LSTM)!r}, '--emit', 'ray'])]; "
+        "print(codes, 'optuna' in sys.modules, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[0, 0] False False"
+
+
 def test_a_missing_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _tune(tmp_path / "nope.py") == 2
     assert "target not found" in capsys.readouterr().err

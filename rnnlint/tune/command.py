@@ -184,16 +184,14 @@ def describe_space(target: Target) -> None:
     if target.args.sampler == "grid":
         console.print(f"grid: {grid_size(target.space)} combinations")
     if target.analysis is not None:
-        from rnnlint.tune.space import suggest
-        from rnnlint.tune.trials import ScriptObjective
-
-        first = suggest(_Midpoint(), target.space)
-        objective = ScriptObjective(
-            target.analysis, target.space, target.passthrough, _out_dir(target), "", True, None, target.args.python
-        )
         import shlex
 
-        example = shlex.join(objective.command(first, _out_dir(target) / "trials" / "NNNN"))
+        from rnnlint.tune.flags import script_command
+        from rnnlint.tune.space import suggest
+
+        first = suggest(_Midpoint(), target.space)
+        folder = _out_dir(target) / "trials" / "NNNN"
+        example = shlex.join(script_command(target.analysis, target.space, target.passthrough, target.args.python, first, folder))
         sys.stdout.write(f"a trial runs, e.g.: {example}\n")
         for note in target.analysis.notes:
             sys.stdout.write(f"note: {note}\n")

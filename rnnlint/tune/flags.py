@@ -261,3 +261,17 @@ def flag_value(flag: ScriptFlag | None, value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def script_command(
+    analysis: ScriptAnalysis, space: list[Dimension], fixed_args: list[str], python: str, values: dict[str, Any], folder: Path
+) -> list[str]:
+    """``python SCRIPT FIXED_ARGS --flag value ... key=value ...`` for one trial, its folder given to an output flag."""
+    argv = [python, str(analysis.script), *fixed_args]
+    for dim in space:
+        text = flag_value(analysis.flags.get(dim.target), values[dim.name])
+        argv += [dim.target, text] if dim.target.startswith("-") else [f"{dim.target}={text}"]
+    out_flag = analysis.output_flag
+    if out_flag is not None and out_flag.flag not in argv:
+        argv += [out_flag.flag, str(folder)]
+    return argv

@@ -26,7 +26,7 @@ from typing import Any
 import optuna
 import yaml
 
-from rnnlint.tune.flags import ScriptAnalysis, flag_value
+from rnnlint.tune.flags import ScriptAnalysis, script_command
 from rnnlint.tune.metrics import printed_values, read_metric, verdict
 from rnnlint.tune.space import Dimension, suggest
 
@@ -167,14 +167,7 @@ class ScriptObjective:
         self.metric, self.minimize, self.time_limit, self.python = metric, minimize, time_limit, python
 
     def command(self, values: dict[str, Any], folder: Path) -> list[str]:
-        argv = [self.python, str(self.analysis.script), *self.fixed_args]
-        for dim in self.space:
-            text = flag_value(self.analysis.flags.get(dim.target), values[dim.name])
-            argv += [dim.target, text] if dim.target.startswith("-") else [f"{dim.target}={text}"]
-        out_flag = self.analysis.output_flag
-        if out_flag is not None and out_flag.flag not in argv:
-            argv += [out_flag.flag, str(folder)]
-        return argv
+        return script_command(self.analysis, self.space, self.fixed_args, self.python, values, folder)
 
     def __call__(self, trial: optuna.Trial) -> float:
         values = suggest(trial, self.space)
