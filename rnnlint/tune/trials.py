@@ -132,8 +132,11 @@ class RecipeObjective:
             finally:
                 reporting[0] += time.perf_counter() - started
 
-        metrics = run(plan, self.framework, folder, progress=False, hooks=Hooks(on_epoch=on_epoch), plot=False)
-        trial.set_user_attr("train_seconds", metrics["wall_s"] - reporting[0])
+        started = time.perf_counter()
+        try:
+            metrics = run(plan, self.framework, folder, progress=False, hooks=Hooks(on_epoch=on_epoch), plot=False)
+        finally:  # a pruned run trained too: its time is training, not overhead
+            trial.set_user_attr("train_seconds", time.perf_counter() - started - reporting[0])
         trial.set_user_attr("curve", curve)
         trial.set_user_attr("verdict", f"{metrics['verdict']}: {metrics['verdict_reason']}")
         if metrics["diverged"]:
@@ -213,8 +216,7 @@ class ScriptObjective:
             finally:
                 _kill(proc)
                 reader.join(timeout=5)
-        seconds = time.perf_counter() - started
-        trial.set_user_attr("train_seconds", seconds)
+                trial.set_user_attr("train_seconds", time.perf_counter() - started)
         if proc.returncode != 0:
             trial.set_user_attr("verdict", f"exit code {proc.returncode}")
             trial.set_user_attr("output_tail", tail)
