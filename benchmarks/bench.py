@@ -8,12 +8,20 @@ plus standard-library modules (80), about the size the performance issue names.
     python benchmarks/bench.py --size tiny     # CI: keeps the script working
     python benchmarks/bench.py --keep /tmp/b   # leaves the corpus in /tmp/b/corpus, e.g. to profile:
     python -m cProfile -s cumtime -m rnnlint --no-cache --jobs 1 /tmp/b/corpus
+
+Two more modes print each figure against ``ruff check --no-cache --select ALL`` and ``ast.parse`` of the same
+files, measured in the same run: cold and warm, ``json`` and the default ``full`` format, and peak memory.
+
+    python benchmarks/bench.py --dense         # the fixtures' scripts only, no stdlib padding (RNN-dense code)
+    python benchmarks/bench.py --repo DIR      # a whole repository, linted at its root as users do (repeatable)
+    python benchmarks/bench.py --repos [DIR]   # every repository folder in DIR (default: /work/corpus)
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import contextlib
 import os
 import shutil
@@ -28,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"tiny": (40, 8), "small": (150, 20), "full": (600, 80)}
+CORPUS = Path("/work/corpus")  # the whole-repositories dev corpus (scripts/real_repos.py --checkout)
 
 
 # The corpus is a project as users have one: its own config (with per-file ignores) and a .gitignore.
@@ -112,7 +121,21 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the corpus in DIR and leave it there (to profile)")
+    parser.add_argument("--dense", action="store_true", help="the RNN-dense corpus (no stdlib padding) against ruff and ast")
+    parser.add_argument("--repo", type=Path, action="append", default=[], metavar="DIR", help="a whole repository")
+    parser.add_argument("--repos", type=Path, nargs="?", const=CORPUS, metavar="DIR", help=f"every folder in DIR ({CORPUS})")
     args = parser.parse_args()
+    # Users run rnnlint installed, from bytecode: without it every process (pool workers too) compiles rnnlint's
+    # source again, a fixed cost that is not rnnlint's (PYTHONDONTWRITEBYTECODE is set in some dev shells).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    compileall.compile_dir(ROOT / "rnnlint", quiet=1)
+    if args.dense or args.repo or args.repos:
+        from against import compare_dense, compare_repos  # the comparison modes live beside this script
+
+        if args.dense:
+            return compare_dense(build_corpus, SIZES[args.size][0], args.runs, args.jobs, args.keep, args.size == "full")
+        repos = [*args.repo, *(sorted(p for p in args.repos.iterdir() if p.is_dir()) if args.repos else [])]
+        return compare_repos(repos, args.runs, args.jobs)
     scripts, stdlib = SIZES[args.size]
     if args.keep is not None:
         for old in ("corpus", "cache", *(f"scale{n}" for n in (1, 2, 4, 16))):

@@ -33,22 +33,64 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+class _TopParser(_Parser):
+    """``rnnlint --help``: every registered command, then ``check``'s usage and options, since a bare ``rnnlint``
+    is ``rnnlint check`` (as ``ruff --help`` leads to ``ruff check``)."""
+
+    def format_help(self) -> str:
+        commands = next(a for a in self._actions if isinstance(a, argparse._SubParsersAction))
+        listed = [(c.dest, c.help or "") for c in commands._choices_actions]  # every add_parser(..., help=...)
+        width = max(len(name) for name, _ in listed) + 2
+        lines = [
+            "usage: rnnlint [check] [OPTIONS] [PATH ...]",
+            "       rnnlint COMMAND [ARGS ...]",
+            "",
+            self.description or "",
+            "",
+            "commands (`rnnlint COMMAND --help` for each):",
+            *(f"  {name.ljust(width)}{text}" for name, text in listed),
+            "",
+            "options:",
+            "  -h, --help  show this help and exit",
+            "  --version   print rnnlint's version and exit",
+            "",
+            "`rnnlint [PATH ...]` is `rnnlint check [PATH ...]`:",
+            "",
+            commands.choices["check"].format_help().rstrip(),
+        ]
+        return "\n".join(lines) + "\n"
+
+
+# Commands with their own parser in another stage, dispatched before this one parses anything (``main``); listed
+# here so that ``rnnlint --help`` shows them. name -> help.
+DELEGATED_COMMANDS: dict[str, str] = {
+    "train": "train a recipe (rnnlint's YAML config schema) with a reference trainer (extra: torch or tensorflow)",
+    "overfit": "only the small-sample overfit check (T2) of a recipe",
+    "verify": "paired experiments, guideline on vs off, and fix checks; writes report.json and report.md",
+}
+
+
 def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rnnlint", description="Lint RNN (LSTM/GRU) training code against RNN training guidelines.")
+    parser = _TopParser(prog="rnnlint", description="Lint RNN (LSTM/GRU) training code against RNN training guidelines.")
     parser.add_argument("--version", action="version", version=f"rnnlint {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="lint files and folders (the default command)")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .); `-` reads stdin")
-    check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (e.g. RNN2,RNN101)")
-    check.add_argument("--ignore", type=_codes, help="rule codes or prefixes to disable")
+    check.add_argument(
+        "--select", type=_codes, help="rule codes, prefixes or groups to enable (e.g. RNN2,RNN101 or correctness,guideline)"
+    )
+    check.add_argument("--ignore", type=_codes, help="rule codes, prefixes or groups to disable (e.g. advice)")
     check.add_argument("--extend-select", type=_codes, help="codes to enable in addition to the selection")
     check.add_argument("--severity-threshold", choices=("info", "warning", "error"), help="lowest severity that fails the run")
     check.add_argument("--output-format", choices=CHECK_FORMATS, help="report format (default: full)")
+    check.add_argument(
+        "--show-advice", action="store_true", default=None, help="list the advice group's findings instead of counting them"
+    )
     check.add_argument("--config", type=Path, help="a pyproject.toml or rnnlint.toml to use instead of discovery")
     check.add_argument("--isolated", action="store_true", help="ignore every config file")
     check.add_argument("--exclude", type=_codes, help="glob patterns of paths to skip (replaces the config's)")
@@ -66,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", type=Path, help="where the cache lives (default: .rnnlint_cache)")
 
     rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--output-format", choices=("table", "json"), default="table")
+    rules.add_argument(
+        "--output-format",
+        choices=("table", "concise", "json"),
+        help="table on a terminal; concise (one line per rule) when piped",
+    )
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="a rule code such as RNN201, or its name")
@@ -82,7 +128,45 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--cache-dir", type=Path, default=Path(".rnnlint_cache"))
     server = sub.add_parser("server", help="run the Language Server (LSP) on stdin/stdout for editors")
     server.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
+    for name, text in DELEGATED_COMMANDS.items():  # parsed by their own stage: here for the help only
+        sub.add_parser(name, help=text, add_help=False).add_argument("args", nargs=argparse.REMAINDER)
     return parser
+
+
+def _invalid_recipe(args_list: list[str]) -> bool:
+    """``rnnlint train|overfit RECIPE``: the recipe's problems as the linter reports them (file:line:col, RNN002 /
+    RNN003 with the closest key) on stderr, instead of pydantic's errors; False when there are none to report."""
+    import contextlib
+    import io
+
+    from rnnlint.reference.cli import build_parser as reference_parser
+
+    if "-h" in args_list or "--help" in args_list:
+        return False
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # a usage error is the reference CLI's to print, once
+            recipe = getattr(reference_parser().parse_known_args(args_list)[0], "config", None)
+    except SystemExit:
+        return False
+    if not isinstance(recipe, str):
+        return False
+    try:
+        data = Path(recipe).read_bytes()
+    except OSError:
+        return False  # the trainer says it cannot read the file
+    from rnnlint.analysis.configs import recipe_problems
+    from rnnlint.checks.catalogue import catalogue
+
+    problems = recipe_problems(data)
+    if not isinstance(problems, list):  # not YAML at all: RNN001, as `rnnlint RECIPE` says
+        sys.stderr.write(f"{recipe}:{problems.line}:{problems.col}: RNN001 [error] {problems.message}\n")
+        return True
+    for p in problems:
+        severity = catalogue()[p.code].severity.label
+        sys.stderr.write(f"{recipe}:{p.line}:{p.col}: {p.code} [{severity}] {p.message}\n")
+    if problems:
+        sys.stderr.write(f"rnnlint {args_list[0]}: {recipe} is not a valid recipe (`rnnlint {recipe}` lints it)\n")
+    return bool(problems)
 
 
 def _is_config_command(args: list[str]) -> bool:
@@ -99,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         return tune_main(args_list[1:])
     if args_list and args_list[0] in REFERENCE_COMMANDS:
         from rnnlint.reference.cli import main as reference_main
+
+        if _invalid_recipe(args_list):
+            return 2
 
         try:
             return reference_main(args_list)
@@ -147,12 +234,16 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
     if config_path is not None:
         raw = load_config(config_path)
         source = str(config_path)
+        _check_selectors(raw, source)
+    flags = {"select": args.select, "ignore": args.ignore, "extend-select": args.extend_select}
+    _check_selectors({k: v for k, v in flags.items() if v is not None}, "the command line", "--")
     for key, value in (
         ("select", args.select),
         ("ignore", args.ignore),
         ("severity-threshold", args.severity_threshold),
         ("output-format", args.output_format),
         ("exclude", args.exclude),
+        ("show-advice", args.show_advice),
     ):
         if value is not None:
             raw[key] = value
@@ -163,6 +254,23 @@ def _cli_settings(config_path: Path | None, args: argparse.Namespace, cache_dir:
     if args.no_respect_gitignore:
         raw["respect-gitignore"] = False
     return resolve_settings(raw, source, cache_dir)
+
+
+def _check_selectors(table: dict[str, Any], source: str, flag: str = "") -> None:
+    """ConfigError naming ``source`` and the key for a selector that matches no rule (a typo would select nothing)."""
+    lists = [(k, table.get(k)) for k in ("select", "ignore", "extend-select")]
+    pfi = table.get("per-file-ignores")
+    if isinstance(pfi, dict):
+        lists += [(f"per-file-ignores.{glob}", codes) for glob, codes in pfi.items()]
+    wanted = [(k, c) for k, codes in lists if isinstance(codes, list) for c in codes if isinstance(c, str) and c != "ALL"]
+    if not wanted:
+        return  # the usual case: no catalogue read
+    from rnnlint.checks.selectors import unknown_selector
+    from rnnlint.settings.selection import ConfigError
+
+    problems = [f"  {flag}{key}: {why}" for key, code in wanted if (why := unknown_selector(code)) is not None]
+    if problems:
+        raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(problems))
 
 
 def _excluded_by(settings: RunSettings, folder: Path, files: list[Path], explicit: set[Path]) -> list[Path]:
@@ -299,9 +407,30 @@ def _check(args: argparse.Namespace) -> int:
         return result
 
     jobs = max(1, args.jobs if args.jobs is not None else os.cpu_count() or 1)
+    report_out: Any = None  # stdout, unless stdout carries the fixed source
     try:
         showed_diff = False
-        if args.fix or args.diff or args.unsafe_fixes:
+        if stdin is not None and not files and (args.fix or args.diff or args.unsafe_fixes):
+            # `rnnlint --fix -`: the fixed source goes to stdout (as `ruff check --fix -`), the report to stderr
+            from rnnlint.fix.apply import fix_bytes, unified_diff
+            from rnnlint.fix.command import MAX_ROUNDS
+
+            original = stdin[1]
+            result = lint()
+            for _ in range(MAX_ROUNDS):
+                fixed, applied_now = fix_bytes(stdin_name, stdin[1], result.diagnostics, args.unsafe_fixes)
+                if not applied_now:
+                    break
+                stdin = (stdin_name, fixed)
+                result = lint()
+            if args.diff:
+                text = unified_diff(stdin_name, original, stdin[1])
+                sys.stdout.write(text)
+                return 1 if text else 0
+            sys.stdout.buffer.write(stdin[1])
+            sys.stdout.flush()
+            report_out = sys.stderr
+        elif args.fix or args.diff or args.unsafe_fixes:
             from rnnlint.fix.command import fix_files
 
             result, applied, showed_diff = fix_files(lint, args.unsafe_fixes, args.diff, sys.stderr, sys.stdout)
@@ -316,7 +445,7 @@ def _check(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rnnlint: {exc}\n")
         return 2
     try:
-        _report(args, settings.output_format, result, checked)
+        _report(args, settings, result, checked, report_out)
     except BrokenPipeError:
         if args.output_file is not None:
             sys.stderr.write(f"rnnlint: cannot write {args.output_file}: broken pipe\n")
@@ -337,22 +466,36 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _report(args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]]) -> None:
-    """Write the report in ``fmt`` to stdout or ``--output-file``."""
+def _report(
+    args: argparse.Namespace, settings: RunSettings, result: Any, checked: Callable[[], list[str]], out: Any = None
+) -> None:
+    """Write the report in the settings' format to ``--output-file``, else ``out`` (default: stdout)."""
     from rnnlint.report import formats
+    from rnnlint.report.display import ARRANGED_FORMATS, arrange, folded_line
+
+    fmt = settings.output_format
+    folded = ""
+    if fmt in ARRANGED_FORMATS and not args.statistics:
+        selectors = [*settings.values["select"], *settings.values["extend_select"]]
+        shown, count = arrange(result.diagnostics, settings.show_advice, settings.severity_threshold, selectors)
+        result.diagnostics = shown
+        folded = folded_line(count) if count else ""
 
     if args.output_file is not None:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
         with open(args.output_file, "w", encoding="utf-8", newline="\n") as handle:
-            _write_report(formats, args, fmt, result, checked, handle)
+            _write_report(formats, args, fmt, result, checked, handle, folded)
     else:
-        _write_report(formats, args, fmt, result, checked, sys.stdout)
+        _write_report(formats, args, fmt, result, checked, out or sys.stdout, folded)
 
 
 def _write_report(
-    formats: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any
+    formats: Any, args: argparse.Namespace, fmt: str, result: Any, checked: Callable[[], list[str]], out: Any, folded: str
 ) -> None:
     diags = result.diagnostics
+    if diags and fmt in ("full", "concise"):  # the summary names the imported modules that findings come from
+        shown = set(checked())
+        result.files = formats.FileCount(result.files, tuple(sorted({d.loc.path for d in diags} - shown)))
     if args.statistics:
         formats.write_statistics(diags, out, as_json_output=fmt in ("json", "json-lines"))
         if fmt not in ("json", "json-lines"):
@@ -364,6 +507,8 @@ def _write_report(
     elif fmt == "concise":
         formats.write_concise(diags, out)
         out.write(formats.summary(diags, result.files) + "\n")
+        if folded:
+            out.write(folded + "\n")
     elif fmt == "github":
         formats.write_github(diags, out)
     elif fmt == "sarif":
@@ -372,6 +517,8 @@ def _write_report(
         formats.write_junit(diags, checked(), out)
     else:
         formats.write_full(diags, result.sources, result.files, out)
+        if folded:
+            out.write(folded + "\n")
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -393,6 +540,8 @@ def _config(args: argparse.Namespace) -> int:
         else:
             config_path = None if args.isolated else find_config(args.path)
         raw = load_config(config_path, chain) if config_path is not None else {}
+        if config_path is not None:
+            _check_selectors(raw, str(config_path))
         settings = make_settings(raw, str(config_path) if config_path else "defaults")
     except ConfigError as exc:
         sys.stderr.write(f"rnnlint: {exc}\n")
@@ -412,7 +561,7 @@ def _server() -> int:
     return 0
 
 
-def _rules(fmt: str) -> int:
+def _rules(fmt: str | None) -> int:
     from rnnlint.checks.catalogue import catalogue
     from rnnlint.checks.rules import REGISTRY
 
@@ -423,6 +572,7 @@ def _rules(fmt: str) -> int:
                 "code": r.code,
                 "name": r.name,
                 "severity": r.severity.label,
+                "group": r.group,
                 "guideline": r.guideline,
                 "fix": r.fix,
                 "summary": r.summary,
@@ -433,12 +583,16 @@ def _rules(fmt: str) -> int:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    if fmt == "concise" or (fmt is None and not _is_terminal()):
+        for r in rules:
+            sys.stdout.write(f"{r.code} {r.name} [{r.severity.label}] {r.group} {r.guideline} fix:{r.fix} {r.summary}\n")
+        return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("code", "name", "severity", "guideline", "fix", "what fires it", box=None)
+    table = Table("code", "name", "severity", "group", "guideline", "fix", "what fires it", box=None)
     for r in rules:
-        table.add_row(r.code, r.name, r.severity.label, r.guideline, r.fix, r.summary)
+        table.add_row(r.code, r.name, r.severity.label, r.group, r.guideline, r.fix, r.summary)
     Console(soft_wrap=False).print(table)
     return 0
 
@@ -452,10 +606,19 @@ def _explain(code: str) -> int:
     if info is None:
         sys.stderr.write(f"rnnlint: unknown rule {code!r}; `rnnlint rules` lists them\n")
         return 2
+    header = f"# {info.code} {info.name}\n\nSeverity: {info.severity.label} - Group: {info.group} - Guideline: {info.guideline} - Fix: {info.fix}\n\n"
+    if not _is_terminal():  # piped or redirected: the Markdown as written, no padding, no wrapped code
+        sys.stdout.write(header + info.body())
+        return 0
     from rich.console import Console
     from rich.markdown import Markdown
 
-    console = Console()
-    header = f"# {info.code} {info.name}\n\nSeverity: {info.severity.label} - Guideline: {info.guideline} - Fix: {info.fix}\n\n"
-    console.print(Markdown(header + info.body()))
+    Console().print(Markdown(header + info.body()))
     return 0
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

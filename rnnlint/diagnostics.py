@@ -81,6 +81,8 @@ class Diagnostic:
     severity: Severity = Severity.WARNING
     fix: Fix | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    group: str = field(default="", compare=False)  # the rule's group (correctness ... advice), from its doc
+    lowered: Severity | None = field(default=None, compare=False)  # a rule's own lower severity for this finding
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.loc.path, self.loc.line, self.loc.col, self.code, self.message)

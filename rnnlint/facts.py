@@ -86,6 +86,7 @@ class RecurrentLayer:
     go_backwards: Value = UNKNOWN
     half_of_pair: bool = False  # the forward or backward half of a bidirectional pair
     instances: Value = field(default_factory=lambda: Value(1))  # how often its owner class is built
+    demo: bool = False  # a plain-RNN layer built and called on its own beside the trained model (RNN101)
 
     def layer_count(self) -> float | None:
         """How many stacked layers this contributes (a forward/backward pair counts once)."""
@@ -227,10 +228,13 @@ class Misplacement:
 
 @dataclass
 class StepLoop:
-    """A recurrent cell stepped over a sequence in a Python loop (RNN501)."""
+    """A recurrent cell (or a whole layer) stepped over a sequence in a Python loop (RNN501)."""
 
     loc: Loc
     cell: str
+    framework: str = "torch"
+    is_cell: bool = True
+    model: str = ""  # the model instance stepped, when the call is to a whole model (`decoder(inp[:, c], h)`)
 
 
 @dataclass
@@ -282,6 +286,16 @@ class UnitFacts:
     ctc: list[CtcCheck] = field(default_factory=list)
     padding: list[Finding] = field(default_factory=list)
     dropouts: list[tuple[Loc, Value]] = field(default_factory=list)
+    # correctness patterns (analysis.bugfacts); each Finding's text is what its rule's message names
+    carried_states: list[Finding] = field(default_factory=list)  # RNN109: the state carried without detach
+    bidirectional_last_step: list[Finding] = field(default_factory=list)  # RNN110: "expr|output or hidden|layer"
+    packing_misuse: list[Finding] = field(default_factory=list)  # RNN111: "device|lengths" or "unsorted|"
+    unzeroed_gradients: list[Finding] = field(default_factory=list)  # RNN209: the training step's function
+    silent_training_steps: list[Finding] = field(default_factory=list)  # RNN210: "Class.training_step"
+    scheduler_misuse: list[Finding] = field(default_factory=list)  # RNN211: "Name|metric" or "Name|batch|period"
+    misordered_decay: list[Finding] = field(default_factory=list)  # RNN306: the learning-rate transform before it
+    double_decay: list[Finding] = field(default_factory=list)  # RNN307: where the L2 penalty is
+    ctc_axis: list[Finding] = field(default_factory=list)  # RNN308: the log_softmax axis
     # evidence kinds: validation, nan_guard, logging, lr_update, regularization,
     # packing, masking, sampler, oversampling, imbalance, dropout, attention,
     # unaligned_domain, label_sequences
@@ -289,6 +303,7 @@ class UnitFacts:
     tasks: dict[str, ModelTask] = field(default_factory=dict)
     unit_task: ModelTask = field(default_factory=ModelTask)
     sequence_length: Value = UNKNOWN  # the longest statically known sequence length (bptt, seq_len ...)
+    epochs: Value = UNKNOWN  # the run's length in epochs, when every place that sets it is known (RNN204)
     plateau: PlateauSite | None = None  # where RNN204's unsafe fix adds a ReduceLROnPlateau
 
     @property

@@ -41,7 +41,10 @@ class RnnlintChecker:
         path = Path.cwd() / "stdin.py" if stdin else Path(self.filename)
         settings = Settings()
         root = path.resolve().parent
-        config = find_config(path)
+        try:
+            config = find_config(path)  # a pyproject.toml holding rnnlint's table that is not valid TOML raises
+        except ConfigError:
+            config = None
         if config is not None:
             try:
                 settings = make_settings(load_config(config), str(config))

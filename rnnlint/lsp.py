@@ -1,15 +1,19 @@
 """``rnnlint server``: a Language Server (LSP over stdio) for editors, built on pygls.
 
-It lints the text the editor holds (never the file on disk) on didOpen, didChange and
-didSave, publishes the findings as diagnostics, and offers a diagnostic's fix as a
-quick-fix code action. Settings come from the nearest ``[tool.rnnlint]`` config of
+It lints the text the editor holds (never the file on disk) on didOpen and didSave, and
+when typing pauses after didChange; publishes the findings as diagnostics, and offers a
+diagnostic's fix as a quick-fix code action. Jupyter notebooks come through LSP 3.17
+notebook sync: linted as one notebook, each finding published on its cell. Settings come from the nearest ``[tool.rnnlint]`` config of
 the document, as on the command line. pygls is an optional dependency (the ``lsp``
 extra); the CLI imports this module only for ``rnnlint server``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +44,11 @@ def lint_text(path: str, text: str) -> list[Diagnostic]:
     file = Path(path)
     settings = Settings()
     root = file.parent
-    config = find_config(file)
+    try:
+        config = find_config(file)
+    except ConfigError as exc:  # a broken pyproject.toml: the editor still gets findings, the log says why
+        log.warning("rnnlint: %s; using the default settings", exc)
+        config = None
     if config is not None:
         try:
             settings = make_settings(load_config(config), str(config))
@@ -122,12 +130,63 @@ def code_actions(
     return actions
 
 
-class RnnlintServer(LanguageServer):
-    """Keeps the last findings per document so code actions can offer their fixes."""
+DEBOUNCE_S = 0.3  # lint when typing pauses this long, not on every keystroke
 
-    def __init__(self) -> None:
-        super().__init__("rnnlint", __version__)
+NOTEBOOK_SYNC = lsp.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        lsp.NotebookDocumentFilterWithCells(cells=[lsp.NotebookCellLanguage(language="python")], notebook="jupyter-notebook")
+    ],
+    save=True,
+)
+
+
+def notebook_json(cells: list[tuple[bool, str]]) -> str:
+    """An .ipynb holding the notebook's cells in order (code: its text; others: empty markdown), so that the
+    notebook reader numbers them as the editor does: cell N is ``cells[N - 1]``."""
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": text}
+                if code
+                else {"cell_type": "markdown", "metadata": {}, "source": ""}
+                for code, text in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def cell_diagnostic(d: Diagnostic) -> Diagnostic:
+    """A notebook finding with its lines counted within its cell, as the cell's text document counts them."""
+    loc = replace(d.loc, line=d.loc.cell_line, end_line=d.loc.cell_end_line)
+    edits = (
+        tuple(replace(e, loc=replace(e.loc, line=e.loc.cell_line, end_line=e.loc.cell_end_line)) for e in d.fix.edits)
+        if d.fix
+        else ()
+    )
+    fix = replace(d.fix, edits=edits) if d.fix is not None else None
+    return replace(d, loc=loc, fix=fix)
+
+
+class RnnlintServer(LanguageServer):
+    """Keeps the last findings per document so code actions can offer their fixes.
+
+    Linting runs in a worker thread after the buffer stops changing (``debounce`` seconds after the last
+    didChange; at once on didOpen and didSave). Each run carries the document's generation: a run that a newer
+    change made stale is dropped when it ends, and a pending one is cancelled, so an editor only ever sees the
+    findings of the text it holds.
+    """
+
+    def __init__(self, debounce: float = DEBOUNCE_S) -> None:
+        super().__init__("rnnlint", __version__, notebook_document_sync=NOTEBOOK_SYNC)
+        self.debounce = debounce
         self.findings: dict[str, list[Diagnostic]] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._generation: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.runs = 0  # lint runs started
 
     def encoding(self) -> str:
         try:
@@ -136,44 +195,121 @@ class RnnlintServer(LanguageServer):
             chosen = None
         return str(chosen) if chosen else lsp.PositionEncodingKind.Utf16
 
-    def lint(self, uri: str) -> None:
+    def schedule(self, uri: str, delay: float) -> None:
+        """Lint ``uri`` (a text document or a notebook) after ``delay`` seconds, replacing a pending run."""
+        loop = asyncio.get_running_loop()
+        old = self._pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        generation = self._generation[uri] = self._generation.get(uri, 0) + 1
+        self._pending[uri] = loop.call_later(delay, self._start, uri, generation)
+
+    def _start(self, uri: str, generation: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(uri, generation))
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+    def forget(self, uri: str) -> None:
+        old = self._pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        self._generation[uri] = self._generation.get(uri, 0) + 1  # a run in flight is now stale
+
+    async def _run(self, uri: str, generation: int) -> None:
+        self._pending.pop(uri, None)
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            await self._lint_notebook(uri, notebook, generation)
+        else:
+            await self._lint_text(uri, generation)
+
+    async def _linted(self, path: str, text: str) -> list[Diagnostic]:
+        self.runs += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, lint_text, path, text)
+        except Exception as exc:  # an editor must never lose its server to one bad buffer
+            log.exception("rnnlint failed on %s", path)
+            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"rnnlint: internal error on {path}: {exc}"))
+            return []
+
+    async def _lint_text(self, uri: str, generation: int) -> None:
         path = to_fs_path(uri)
         if path is None or not path.endswith(LINTED_SUFFIXES):
             return
         doc = self.workspace.get_text_document(uri)
-        try:
-            found = lint_text(path, doc.source)
-        except Exception as exc:  # an editor must never lose its server to one bad buffer
-            log.exception("rnnlint failed on %s", uri)
-            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"rnnlint: internal error on {path}: {exc}"))
-            found = []
+        source, version = doc.source, doc.version
+        found = await self._linted(path, source)
+        if self._generation.get(uri) != generation:
+            return  # the buffer changed while this ran: a newer run publishes
         self.findings[uri] = found
-        lines = doc.source.splitlines()
+        lines = source.splitlines()
         diagnostics = [to_lsp(d, lines, self.encoding()) for d in found]
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=diagnostics)
-        )
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+
+    async def _lint_notebook(self, uri: str, notebook: lsp.NotebookDocument, generation: int) -> None:
+        """A notebook as one .ipynb (its code cells joined, as on the command line); each cell's findings are
+        published on that cell's document."""
+        path = to_fs_path(uri) or "notebook.ipynb"
+        path = path if path.endswith(".ipynb") else path + ".ipynb"
+        cells = [(c.kind == lsp.NotebookCellKind.Code, c.document) for c in notebook.cells]
+        texts = [(code, self.workspace.get_text_document(doc).source if code else "") for code, doc in cells]
+        found = await self._linted(path, notebook_json(texts))
+        if self._generation.get(uri) != generation:
+            return
+        by_cell: dict[str, list[Diagnostic]] = {doc: [] for _, doc in cells}
+        for d in found:
+            if d.loc.cell is not None and 0 < d.loc.cell <= len(cells):
+                by_cell[cells[d.loc.cell - 1][1]].append(cell_diagnostic(d))
+        for (_, doc_uri), (_, text) in zip(cells, texts, strict=True):
+            self.findings[doc_uri] = by_cell[doc_uri]
+            lines = text.splitlines()
+            diagnostics = [to_lsp(d, lines, self.encoding()) for d in by_cell[doc_uri]]
+            version = self.workspace.get_text_document(doc_uri).version
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=doc_uri, version=version, diagnostics=diagnostics)
+            )
 
 
-def build_server() -> RnnlintServer:
-    server = RnnlintServer()
+def build_server(debounce: float = DEBOUNCE_S) -> RnnlintServer:
+    server = RnnlintServer(debounce)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: RnnlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        ls.lint(params.text_document.uri)
+        if ls.workspace.get_notebook_document(cell_uri=params.text_document.uri) is None:
+            ls.schedule(params.text_document.uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RnnlintServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.lint(params.text_document.uri)
+        ls.schedule(params.text_document.uri, ls.debounce)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RnnlintServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        ls.lint(params.text_document.uri)
+        ls.schedule(params.text_document.uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RnnlintServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
         ls.findings.pop(params.text_document.uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: RnnlintServer, params: lsp.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: RnnlintServer, params: lsp.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: RnnlintServer, params: lsp.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: RnnlintServer, params: lsp.DidCloseNotebookDocumentParams) -> None:
+        ls.forget(params.notebook_document.uri)
+        for cell in params.cell_text_documents:
+            ls.findings.pop(cell.uri, None)
+            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,

@@ -29,12 +29,12 @@ def _cell(text: str) -> str:
 def table() -> str:
     """The Markdown table, one row per documented rule, linked to its doc."""
     rows = [
-        "| Code | Name | Severity | Guideline | Fix | What fires it |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Code | Name | Severity | Group | Guideline | Fix | What fires it |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for info in catalogue().values():
         rows.append(
-            f"| [{info.code}](rules/{info.code}.md) | `{info.name}` | {info.severity.label} | {_cell(info.guideline)} "
+            f"| [{info.code}](rules/{info.code}.md) | `{info.name}` | {info.severity.label} | {info.group} | {_cell(info.guideline)} "
             f"| {_cell(info.fix)} | {_cell(info.summary)} |"
         )
     return "\n".join(rows)

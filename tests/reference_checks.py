@@ -41,6 +41,19 @@ def flat(weights: list[Any]) -> Any:
 class ReferenceChecks:
     framework: ClassVar[str]
 
+    def test_regression_learns_the_adding_problem(self) -> None:
+        from rnnlint.reference.tasks import adding
+
+        cfg = tiny(
+            model={"bidirectional": False, "embedding_dim": None},
+            loss={"type": "mse"},
+            data={"task": "regression"},
+            train={"epochs": 3},
+        )
+        m = run(make_plan(cfg, adding(n=256, n_val=64, length=6)), self.framework, None, progress=False, plot=False)
+        assert not m["diverged"] and m["history"][-1]["val_loss"] < m["history"][0]["val_loss"]
+        assert m["verdict"] == "unknown"  # no accuracy to judge under- or overfitting by
+
     def test_overfit_check_loss_is_finite_and_collapses(self) -> None:
         cfg = tiny(optim={"lr": 0.02})
         result = overfit_check(cfg, recall(n=64, n_val=0, length=8), self.framework, samples=8, max_steps=150)

@@ -23,10 +23,17 @@ class SentimentClassifier(nn.Module):
 model = SentimentClassifier()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 for x, y in []:
+    opt.zero_grad()
     loss = model(x).sum()
     loss.backward()
     opt.step()
 """
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from a temporary folder: the cache of an ``--isolated`` run goes beside the working directory."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
@@ -44,7 +51,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[
 def test_json_contract(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, items = run_json(capsys, str(bad))
     assert code == 1
-    keys = {"code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "fix", "url"}
+    keys = {"code", "name", "severity", "group", "message", "path", "line", "column", "end_line", "end_column", "fix", "url"}
     assert items and all(set(i) == keys for i in items)
     by_code = {i["code"]: i for i in items}
     assert by_code["RNN101"]["line"] == 7 and by_code["RNN101"]["column"] == 20

@@ -66,6 +66,6 @@ def test_a_reader_that_leaves_early_is_not_an_error(
 ) -> None:
     (tmp_path / "train.py").write_text("import torch\nimport torch.nn as nn\nrnn = nn.RNN(8, 16)\n")
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())
-    code = main([str(tmp_path / "train.py"), "--isolated", "--output-format", "concise"])
+    code = main([str(tmp_path / "train.py"), "--isolated", "--no-cache", "--output-format", "concise"])
     assert code == 1
     assert capsys.readouterr().err == ""

@@ -324,5 +324,5 @@ def test_progress_bar_counts_linted_files(tmp_path: Path, monkeypatch: pytest.Mo
     tty = _Tty()
     monkeypatch.setattr(progress.sys, "stderr", tty)
     monkeypatch.setattr(progress, "THRESHOLD", 3)
-    code = main([str(tmp_path), "--isolated", "--output-format", "json"])
+    code = main([str(tmp_path), "--isolated", "--no-cache", "--output-format", "json"])
     assert code == 1 and "5/5" in tty.getvalue()

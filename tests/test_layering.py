@@ -19,6 +19,7 @@ RANKS: dict[str, int] = {
     "rnnlint": 0,  # the package itself (its version)
     "rnnlint.diagnostics": 0,  # the finding model every stage passes on
     "rnnlint.values": 0,  # values with provenance
+    "rnnlint.ruledocs": 0,  # the rule docs' front matter (codes, groups), read by settings and checks
     "rnnlint.settings": 1,
     "rnnlint.read": 2,
     "rnnlint.facts": 3,

@@ -36,7 +36,7 @@ NB = _notebook(
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
-    main([*args, "--output-format", "json", "--isolated"])
+    main([*args, "--output-format", "json", "--isolated", "--no-cache"])
     return json.loads(capsys.readouterr().out)
 
 
@@ -47,9 +47,9 @@ def test_cells_magics_and_coordinates(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "RNN001" not in {i["code"] for i in items}
     hit = next(i for i in items if i["code"] == "RNN107")
     assert (hit["cell"], hit["line"], hit["column"]) == (4, 4, 20)
-    main([str(nb), "--output-format", "concise", "--isolated", "--select", "RNN104"])
+    main([str(nb), "--output-format", "concise", "--isolated", "--no-cache", "--select", "RNN104"])
     assert "train.ipynb:cell 4:4:20: RNN104" in capsys.readouterr().out
-    main([str(nb), "--isolated", "--select", "RNN104"])
+    main([str(nb), "--isolated", "--no-cache", "--select", "RNN104"])
     assert "self.rnn = nn.LSTM(32, 1024, dropout=0.5)" in capsys.readouterr().out
 
 

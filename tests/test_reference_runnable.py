@@ -31,12 +31,14 @@ def _run_script(name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pyte
 
 @pytest.mark.filterwarnings("ignore:dropout option adds dropout")  # the RNN107 mistake, on purpose
 def test_torch_script_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numpy")  # the script's data; torch itself imports without numpy
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     assert _run_script("torch_recall.py", capsys, monkeypatch)["val_loss"] > 0
 
 
 def test_keras_script_runs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numpy")
     pytest.importorskip("tensorflow")
     assert _run_script("keras_recall.py", capsys, monkeypatch)["val_loss"] > 0
 

@@ -15,7 +15,16 @@ np = pytest.importorskip("numpy")
 from rnnlint.reference.api import load_config, load_data  # noqa: E402
 from rnnlint.reference.curves import verdict  # noqa: E402
 from rnnlint.reference.loop import _Schedule, balanced_order, edit_distance, framewise_targets, make_plan  # noqa: E402
-from rnnlint.reference.tasks import TaskError, future_tagging, imbalanced, make_task, recall, unaligned  # noqa: E402
+from rnnlint.reference.tasks import (  # noqa: E402
+    ADDING_BASELINE_MSE,
+    TaskError,
+    adding,
+    future_tagging,
+    imbalanced,
+    make_task,
+    recall,
+    unaligned,
+)
 
 
 def test_tasks_are_seeded_and_shaped() -> None:
@@ -147,16 +156,26 @@ def test_missing_framework_is_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: py
     assert "not installed" in capsys.readouterr().err
 
 
-def test_outcome_needs_an_arm_above_chance() -> None:
-    from rnnlint.reference.verify import _outcome, experiments
+def test_adding_problem() -> None:
+    data = adding(n=2000, n_val=100, length=30, seed=1)
+    x, y = data.train.x, data.train.y
+    assert data.kind == "regression" and x.shape == (2000, 30, 2) and y.dtype == np.float32
+    marks = x[:, :, 1]
+    assert (marks.sum(axis=1) == 2).all()
+    assert (marks[:, :15].sum(axis=1) == 1).all() and (marks[:, 15:].sum(axis=1) == 1).all()  # one marker per half
+    assert np.allclose((x[:, :, 0] * marks).sum(axis=1), y)
+    assert abs(float(((y - 1.0) ** 2).mean()) - ADDING_BASELINE_MSE) < 0.02  # the constant predictor's MSE
+    assert (adding(n=20, n_val=0, length=8, seed=1).train.x == adding(n=20, n_val=0, length=8, seed=1).train.x).all()
 
-    by_rule = {e.rule: e for e in experiments(True)}
-    lstm = by_rule["RNN101"]  # val_acc, higher is better, chance 0.25
-    assert _outcome(lstm, {"val_acc": 0.9}, {"val_acc": 0.3}) == "supports"
-    assert _outcome(lstm, {"val_acc": 0.27}, {"val_acc": 0.24}).startswith("inconclusive")
-    assert _outcome(lstm, {"val_acc": 0.5}, {"val_acc": 0.7}) == "does not support"
-    clip = by_rule["RNN201"]  # divergence rate first, then validation loss
-    assert _outcome(clip, {"diverged": 0.0, "val_loss": 1.0}, {"diverged": 1.0, "val_loss": None}) == "supports"
-    assert _outcome(clip, {"diverged": 0.0, "val_loss": 1.4}, {"diverged": 0.0, "val_loss": 1.4}) == "no difference"
-    ctc = by_rule["RNN303"]  # label error rate, lower is better, chance 1.0
-    assert _outcome(ctc, {"val_ler": 1.0}, {"val_ler": 0.55}) == "does not support"
+
+def test_regression_needs_mse_and_scores_mse() -> None:
+    data = adding(n=32, n_val=8, length=6)
+    with pytest.raises(TaskError, match="mse"):
+        make_plan(TrainingConfig.model_validate({"model": {"embedding_dim": None}}), data)
+    with pytest.raises(TaskError, match="mse"):
+        make_plan(TrainingConfig.model_validate({"loss": {"type": "mse"}}), recall(n=16, n_val=0))
+    plan = make_plan(TrainingConfig.model_validate({"loss": {"type": "mse"}, "model": {"embedding_dim": None}}), data)
+    assert plan.data.num_classes == 1 and plan.chance == pytest.approx(float(np.var(data.train.y)))
+    plan.scorer.reset()
+    plan.scorer.add(np.ones((32, 1)), data.train)
+    assert plan.scorer.result()["mse"] == pytest.approx(float(((data.train.y - 1.0) ** 2).mean()))

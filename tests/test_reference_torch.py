@@ -26,3 +26,25 @@ class TestTorchReference(ReferenceChecks):
 
         backend = load_backend("torch", make_plan(tiny(model={"num_layers": 3}), recall(n=16, n_val=0)))
         assert isinstance(backend.model.rnn, torch.nn.LSTM) and backend.model.rnn.num_layers == 3
+
+
+def test_device_choice() -> None:
+    from rnnlint.reference.torch_backend import _DEVICE, use_device
+
+    saved = list(_DEVICE)
+    try:
+        assert use_device("cpu") == "cpu" and _DEVICE == ["cpu"]
+        assert use_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+        if not torch.cuda.is_available():
+            with pytest.raises(RuntimeError, match="no CUDA"):
+                use_device("cuda")
+    finally:
+        _DEVICE[:] = saved
+
+
+def test_fused_vs_loop_measures_the_same_recurrence() -> None:
+    from rnnlint.reference.perf import measure_shape
+
+    result = measure_shape(4, 5, 8, 2, device="cpu", repeats=1)
+    assert result["fused_s"] > 0 and result["loop_s"] > 0
+    assert result["ratio"] == pytest.approx(result["loop_s"] / result["fused_s"])

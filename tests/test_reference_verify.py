@@ -1,4 +1,7 @@
-"""``rnnlint verify``: the fix checks, and the whole ``--quick`` run through the command line (what CI runs)."""
+"""``rnnlint verify``: the fix checks, and the whole ``--quick`` run through the command line (what CI runs).
+
+The fix-check tests need neither numpy nor a framework; the ones that import the verify
+module (numpy) skip without numpy."""
 
 from __future__ import annotations
 
@@ -128,16 +131,17 @@ def test_run_script_reads_the_last_json_line(tmp_path: Path) -> None:
 
 
 def test_a_failing_fix_check_makes_verify_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numpy")
     import rnnlint.reference.verify as v
 
     monkeypatch.setattr(v, "available", lambda framework: True)
-    monkeypatch.setattr(v, "experiments", lambda quick: [])  # only the fix checks run
-    monkeypatch.setattr(v, "set_threads", lambda framework, threads: None)  # no framework import
+    monkeypatch.setattr(v, "experiments", lambda mode: [])  # only the fix checks run
+    monkeypatch.setattr(v, "_setup", lambda framework, opts: None)  # no framework import
     (tmp_path / "fixtures").mkdir()
     (tmp_path / "fixtures" / "torch_recall.py").write_text(NAN_SCRIPT)
     monkeypatch.setattr(fixcheck, "fixtures_dir", lambda: tmp_path / "fixtures")
     out = tmp_path / "out"
-    assert v.verify(True, ["torch"], out, workers=1) == 1
+    assert v.verify("quick", ["torch"], out, workers=1, perf=False) == 1
     report = json.loads((out / "report.json").read_text())
     assert [c["variant"] for c in report["fix_checks"]] == ["safe", "unsafe"]
     for check in report["fix_checks"]:
@@ -147,7 +151,9 @@ def test_a_failing_fix_check_makes_verify_exit_1(tmp_path: Path, monkeypatch: py
 
 
 def test_rnnlint_verify_quick(tmp_path: Path) -> None:
-    """The command CI relies on: every experiment runs and every fix check passes, with each installed framework."""
+    """The command CI relies on: every run finishes, every experiment is judged and labelled a smoke test,
+    the speed is measured and every fix check passes, with each installed framework."""
+    pytest.importorskip("numpy")
     from rnnlint.cli import main
     from rnnlint.reference.curves import plot_available
     from rnnlint.reference.verify import FRAMEWORKS, available
@@ -158,12 +164,21 @@ def test_rnnlint_verify_quick(tmp_path: Path) -> None:
     out = tmp_path / "verify"
     code = main(["verify", "--quick", "--output-dir", str(out)])
     report = json.loads((out / "report.json").read_text())
-    assert report["quick"] is True
+    assert report["mode"] == "quick" and report["smoke_test"] is True and report["seeds"] == [0]
+    outcomes = {"supported", "contradicted", "inconclusive", "invalid design"}
     for e in report["experiments"]:
-        assert {"rule", "framework", "task", "seeds", "guideline", "baseline", "supports_guideline"} <= set(e)
-        assert e["seeds"] == [0] and isinstance(e["supports_guideline"], bool) and "error" not in e, e.get("traceback")
-        assert e["metric"] in e["guideline"] and e["metric"] in e["baseline"]
+        assert e.get("outcome") in outcomes, (e.get("error"), e.get("traceback"))
+        assert e["claim"] and e["manipulation_check"] and e["statistic"] and e["smoke_test"] is True
+        assert isinstance(e["check"]["passed"], bool) and e["check"]["seen"]
+        assert e["comparison"]["n"] == 1 and e["comparison"]["verdict"] == "inconclusive"  # one seed: never a verdict
+        assert len(e["per_seed"]) == 1 and e["budget"]["steps"] > 0
+        env = e["environment"]
+        assert env["framework"] == e["framework"] and env["threads"] >= 1 and env["version"] and env["device"]
     assert {(e["framework"], e["rule"]) for e in report["experiments"]} == {(f, r) for f in frameworks for r in EXPECTED_RULES}
+    if "torch" in frameworks:
+        perf = report["performance"]
+        assert perf["device"] == report["environment"]["frameworks"]["torch"]["device"]
+        assert all(s["fused_s"] > 0 and s["loop_s"] > 0 and s["ratio"] > 0 for s in perf["shapes"])
     checks = report["fix_checks"]
     assert {(c["framework"], c["variant"]) for c in checks} == {(f, v) for f in frameworks for v in ("safe", "unsafe")}
     for c in checks:
@@ -173,20 +188,22 @@ def test_rnnlint_verify_quick(tmp_path: Path) -> None:
         assert "RNN201" in c["codes_fixed"]
     assert code == 0
     markdown = (out / "report.md").read_text()
-    assert "| RNN101 (D1) |" in markdown and "## Fix checks" in markdown
+    assert "smoke test, not evidence" in markdown and "| RNN101 (D1) |" in markdown and "## Fix checks" in markdown
+    assert "95% CI" in markdown or "[95% CI]" in markdown
     if plot_available():
         assert len(list((out / "plots").glob("*.png"))) == len(EXPECTED_RULES) * len(frameworks)
 
 
 def test_a_worker_that_dies_is_reported_and_replaced(tmp_path: Path) -> None:
-    from rnnlint.reference.verify import _Scheduler
+    pytest.importorskip("numpy")
+    from rnnlint.reference.verify import Options, _Scheduler
 
     die, ok = tmp_path / "die.py", tmp_path / "ok.py"
     die.write_text("import os\n\nos._exit(3)\n")
     ok.write_text('import json\n\nprint(json.dumps({"loss": 0.5}))\n')
     # a framework name that set_threads does not know: the workers import nothing heavy
     jobs = [("script", "plain", str(die)), ("script", "plain", str(ok))]
-    scheduler = _Scheduler(1, ["plain"], True, str(tmp_path), 1)
+    scheduler = _Scheduler(1, ["plain"], Options("quick", str(tmp_path), 1, "cpu", (0,)))
     try:
         scheduler.add(jobs)
         results = scheduler.finish()
@@ -197,10 +214,38 @@ def test_a_worker_that_dies_is_reported_and_replaced(tmp_path: Path) -> None:
 
 
 def test_missing_fixtures_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("numpy")
     import rnnlint.reference.verify as v
 
     monkeypatch.setattr(v, "available", lambda framework: True)
-    monkeypatch.setattr(v, "experiments", lambda quick: [])
+    monkeypatch.setattr(v, "experiments", lambda mode: [])
     monkeypatch.setattr(fixcheck, "fixtures_dir", lambda: tmp_path / "nowhere")
-    assert v.verify(True, ["torch"], tmp_path / "out", workers=1) == 2
+    assert v.verify("quick", ["torch"], tmp_path / "out", workers=1, perf=False) == 2
     assert "cannot run the fix checks" in capsys.readouterr().err
+
+
+def test_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("numpy")
+    from rnnlint.reference.verify import available, verify
+
+    if not available("torch"):
+        pytest.skip("torch is not installed")
+    assert verify("quick", ["torch"], "x", only=["RNN999"]) == 2
+    assert verify("huge", ["torch"], "x") == 2
+    assert verify("quick", ["torch"], "x", seeds=0) == 2
+    err = capsys.readouterr().err
+    assert "no experiment for RNN999" in err and "unknown mode" in err
+
+
+def test_cli_options_reach_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numpy")
+    import rnnlint.reference.verify as v
+    from rnnlint.reference.cli import main
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(v, "verify", lambda mode, frameworks, out, **kw: seen.update(mode=mode, **kw) or 0)
+    assert main(["verify", "--quick", "--out", "x"]) == 0 and seen["mode"] == "quick" and seen["device"] == "auto"
+    args = ["verify", "--mode", "medium", "--seeds", "3", "--rule", "RNN101", "--device", "cpu", "--no-perf", "--out", "x"]
+    assert main(args) == 0
+    assert seen["mode"] == "medium" and seen["seeds"] == 3 and seen["only"] == ["RNN101"] and seen["device"] == "cpu"
+    assert seen["perf"] is False and seen["command"].startswith("rnnlint verify --mode medium")

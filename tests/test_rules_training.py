@@ -277,7 +277,7 @@ LIT_TRAIN_PY = """
 from lightning import Trainer
 from model import LitForecaster
 
-trainer = Trainer(max_epochs=3)
+trainer = Trainer(max_epochs=30)
 trainer.fit(LitForecaster())
 """
 
@@ -286,7 +286,7 @@ def test_rnn201_lightning_module_in_another_file(tmp_path: Path) -> None:
     files = {"model.py": LIT_MODEL_PY, "train.py": LIT_TRAIN_PY}
     diags = lint_files(tmp_path, files, only=["train.py"])
     assert [(Path(d.loc.path).name, d.loc.line) for d in diags if d.code == "RNN201"] == [
-        ("train.py", line_of(LIT_TRAIN_PY, "Trainer(max_epochs=3)"))
+        ("train.py", line_of(LIT_TRAIN_PY, "Trainer(max_epochs=30)"))
     ]
     # linted alone (as a pre-commit hook passes it), the model is judged with the train.py that
     # imports it: its own optimizer gets RNN204, the Trainer's RNN201 stays in train.py, unshown

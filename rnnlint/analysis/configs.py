@@ -12,6 +12,9 @@ unknown values the name ``__unknown__``.
 from __future__ import annotations
 
 import difflib
+import json
+import keyword
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,13 +56,21 @@ class Translation:
 
 
 class _Writer:
-    def __init__(self, doc: YamlDoc, composed: list[YMap] | None = None) -> None:
+    def __init__(self, doc: YamlDoc, path: str | None = None) -> None:
         self.doc = doc
-        self.composed = composed or []  # Hydra: primary configs above a group file, for ${...} lookups
+        self.path = path
+        self._composed: list[YMap] | None = None
         self.lines: list[str] = []
         self.positions: list[tuple[int, int, int]] = []
         self.packages: set[str] = set()
         self.invalid: set[tuple[str, ...]] = set()  # own-schema keys that failed validation: their value is unknown
+
+    @property
+    def composed(self) -> list[YMap]:
+        """Hydra: the primary configs above a group file, for ${...} lookups (read only when a lookup needs them)."""
+        if self._composed is None:
+            self._composed = _composition_roots(self.path)
+        return self._composed
 
     def known(self, value: Any, *path: str) -> str:
         """``repr(value)``, or the unknown name where the config gave an invalid value at ``path``."""
@@ -127,11 +138,11 @@ class _Writer:
         return UNKNOWN
 
     def call(self, target: str, kwargs: dict[str, YNode], depth: int, args: list[YNode] | None = None) -> str:
-        if not _DOTTED.match(target):
+        if not _DOTTED.match(target) or any(keyword.iskeyword(part) for part in target.split(".")):
             return UNKNOWN
         self.packages.add(target.split(".")[0])
         parts = [self.value(a, depth + 1) for a in args or []]
-        parts += [f"{k}={self.value(v, depth + 1)}" for k, v in kwargs.items() if k.isidentifier() and not k.startswith("_")]
+        parts += [f"{k}={self.value(v, depth + 1)}" for k, v in kwargs.items() if _keyword_name(k) and not k.startswith("_")]
         return f"{target}({', '.join(parts)})"
 
 
@@ -174,7 +185,9 @@ def _key_pos(root: YMap, *path: str) -> tuple[int, int, int]:
 def _instantiations(w: _Writer, node: YNode, path: list[str]) -> None:
     """Every ``_target_`` / ``class_path`` / tagged mapping becomes ``name = call``; scalars ``name = value``."""
     if not path and isinstance(node, YMap) and _target_of(node):  # a Hydra group file is itself one object
-        w.emit(f"obj = {w.value(node)}", (node.line, node.col, node.col + 1))
+        call_key = next(k for k in ("_target_", "class_path") if k in node.keys)  # at the key that makes the call
+        line, col = node.keys[call_key]
+        w.emit(f"obj = {w.value(node)}", (line, col, col + len(call_key)))
         return
     if isinstance(node, YMap) and not node.tag:
         for key, child in node.items.items():
@@ -189,7 +202,7 @@ def _instantiations(w: _Writer, node: YNode, path: list[str]) -> None:
             elif key == "trainer" and isinstance(child, YMap) and not path:
                 # Lightning CLI: the trainer section holds Trainer arguments
                 w.packages.add("lightning")
-                kwargs = ", ".join(f"{k}={w.value(v)}" for k, v in child.items.items() if k.isidentifier())
+                kwargs = ", ".join(f"{k}={w.value(v)}" for k, v in child.items.items() if _keyword_name(k))
                 w.emit(f"trainer = lightning.pytorch.Trainer({kwargs})", at)
             else:
                 _instantiations(w, child, [*path, key])
@@ -199,10 +212,16 @@ def _instantiations(w: _Writer, node: YNode, path: list[str]) -> None:
 
 
 def _identifier(key: str, path: list[str]) -> str:
+    """A Python name standing for a config key: never a keyword (`if:`, `with:` are keys of CI files and recipes)."""
     name = re.sub(r"\W", "_", key)
-    if not name or name[0].isdigit() or name in ("import", "class", "def", "return", "lambda", "global"):
+    if not name or name[0].isdigit() or keyword.iskeyword(name) or name == "__debug__":
         name = f"k_{name}"
     return name
+
+
+def _keyword_name(key: str) -> bool:
+    """Can ``key`` be a keyword argument's name?"""
+    return key.isidentifier() and not keyword.iskeyword(key) and key != "__debug__"
 
 
 def _training_step(w: _Writer, at: tuple[int, int, int], clip: str | None) -> None:
@@ -412,6 +431,17 @@ def _validate_own(root: YMap) -> tuple[TrainingConfig | None, list[Problem]]:
         return None, problems
 
 
+def recipe_problems(data: bytes) -> list[Problem] | SourceError:
+    """What keeps ``data`` from being a recipe in rnnlint's schema (RNN002 / RNN003 at their keys), for the
+    reference trainers, which say it as the linter does instead of with pydantic's errors."""
+    doc = load(data)
+    if isinstance(doc, SourceError):
+        return doc
+    if not isinstance(doc.root, YMap):
+        return [Problem("RNN002", "a recipe is a mapping of sections (model, loss, optim, schedule, train, data)", 1, 1, 2)]
+    return _validate_own(doc.root)[1]
+
+
 def _known_keys(model: type[BaseModel], path: list[str]) -> list[str]:
     for key in path:
         info = model.model_fields.get(key)
@@ -451,52 +481,131 @@ def _is_own(root: YMap) -> bool:
     return "model" in root.items and "optim" in root.items and set(root.items) <= set(SECTIONS)
 
 
+# A recipe format is recognised by at least two of its own option names (one shared key, such as `max_grad_norm`,
+# made every SpeechBrain or NeMo recipe an OpenNMT LSTM trained with SGD), and only in a plain options file.
+_OPENNMT_KEYS = frozenset(
+    {
+        "encoder_type", "decoder_type", "rnn_size", "enc_layers", "dec_layers", "enc_hid_size", "dec_hid_size",
+        "save_model", "save_data", "src_vocab", "tgt_vocab", "word_vec_size", "train_steps", "global_attention",
+        "rnn_type", "src_seq_length", "tgt_seq_length", "share_vocab", "copy_attn", "position_encoding",
+    }
+)  # fmt: skip
+_ESPNET_KEYS = frozenset(
+    {"encoder_conf", "decoder_conf", "frontend", "frontend_conf", "model_conf", "optim_conf", "scheduler_conf", "specaug",
+     "specaug_conf", "normalize", "normalize_conf", "encoder", "decoder"}
+)  # fmt: skip
+
 _FORMATS: list[tuple[str, Callable[[YMap], bool]]] = [
-    (
-        "opennmt",
-        lambda r: bool({"encoder_type", "rnn_size", "enc_layers", "save_model", "max_grad_norm", "src_vocab"} & set(r.items)),
-    ),
-    ("espnet", lambda r: "encoder_conf" in r.items or ("encoder" in r.items and "frontend" in r.items)),
+    ("opennmt", lambda r: len(_OPENNMT_KEYS & set(r.items)) >= 2),
+    ("espnet", lambda r: "encoder_conf" in r.items and len(_ESPNET_KEYS & set(r.items)) >= 2),
 ]
 
+# Files that are never training configs, by where they live or what they are called: CI, docs, environments,
+# packaging and tool settings. Skipped silently, unparsed.
+_NOT_CONFIG_DIRS = frozenset({".github", ".gitlab", ".circleci", ".azure-pipelines", "docs", "doc", ".vscode", ".devcontainer"})
+_NOT_CONFIG_NAMES = re.compile(
+    r"^(\.?pre-commit-(config|hooks)|\.?gitlab-ci|\.travis|\.readthedocs|readthedocs|codecov|\.codecov|mkdocs|"
+    r"environment|env|conda|meta|azure-pipelines|appveyor|docker-compose|compose|action|dependabot|\.?clang-format|"
+    r"\.?markdownlint|\.?yamllint|citation|package(-lock)?|tsconfig|jsconfig|\.?eslintrc|\.?prettierrc|"
+    r"renovate|\.?mergify|\.?pep8speaks|\.?stale|labeler|release-drafter|\.?hound|cz|bower|composer|"
+    r"requirements.*|setup|settings|launch|tasks|extensions|devcontainer)$",
+    re.I,
+)
+MAX_CONFIG_BYTES = 2_000_000  # bigger YAML/JSON is data (vocabularies, annotations, results), not a training config
 
-def translate(data: bytes, path: str | None = None) -> Translation | SourceError:
-    """The Python equivalent of a config file, with its config-level problems."""
+
+def not_a_config_path(path: str) -> bool:
+    """A YAML/JSON file that, by its path alone, is not a training config (CI, docs, environments, tool settings)."""
+    parts = Path(path).parts
+    stem = Path(path).stem
+    return bool(_NOT_CONFIG_DIRS & set(parts[:-1])) or bool(_NOT_CONFIG_NAMES.match(stem))
+
+
+def _json_lines(data: bytes) -> bool:
+    """Data in JSON lines (one object per line) named .json: never a config."""
+    lines = [ln for ln in data.splitlines()[:5] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return all(isinstance(json.loads(ln), (dict, list)) for ln in lines)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _instantiates(node: YNode, depth: int = 0, budget: list[int] | None = None) -> bool:
+    """Does the document build objects (Hydra `_target_`, Lightning `class_path`, HyperPyYAML `!new:`)?"""
+    budget = budget if budget is not None else [5000]
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 60:
+        return False
+    if node.tag and node.tag.startswith(("!new:", "!name:", "!apply:")) and _DOTTED.match(node.tag.split(":", 1)[1]):
+        return True
+    if isinstance(node, YMap):
+        if _target_of(node) and _DOTTED.match(_target_of(node) or ""):
+            return True
+        return any(_instantiates(v, depth + 1, budget) for v in node.items.values())
+    if isinstance(node, YSeq):
+        return any(_instantiates(v, depth + 1, budget) for v in node.items)
+    return False
+
+
+def _lightning_cli(root: YMap) -> bool:
+    trainer = root.get("trainer")
+    return isinstance(trainer, YMap) and ("model" in root.items or "seed_everything" in root.items or "data" in root.items)
+
+
+def translate(data: bytes, path: str | None = None) -> Translation | SourceError | None:
+    """The Python equivalent of a training config file, with its config-level problems; None when the file is no
+    training config (a CI workflow, a conda environment, a data file, any YAML whose content names nothing to train)."""
+    if path is not None and not_a_config_path(path):
+        return None
+    if len(data) > MAX_CONFIG_BYTES or (path is not None and path.endswith(".json") and _json_lines(data)):
+        return None
+    if path is not None and path.endswith(".json"):
+        # JSON allows tabs between tokens, YAML does not; a valid JSON string holds none (they are escaped), so each
+        # tab is a space in the same column
+        data = data.replace(b"\t", b" ")
     doc = load(data)
     if isinstance(doc, SourceError):
         return doc
-    w = _Writer(doc, _composition_roots(path))
+    root = doc.root
+    if not isinstance(root, (YMap, YSeq)):
+        return None
+    if isinstance(root, YMap) and _is_own(root):
+        kind = "rnnlint"
+    elif isinstance(root, YMap) and not _instantiates(root) and any(test(root) for _, test in _FORMATS):
+        kind = next(name for name, test in _FORMATS if test(root))
+    elif _instantiates(root) or (isinstance(root, YMap) and _lightning_cli(root)):
+        kind = "instantiation"
+    else:
+        return None
+    w = _Writer(doc, path)
     problems = [
         Problem(
             "RNN002", f"duplicate key `{key}` (first at line {first}); the later value silently wins", line, col, col + len(key)
         )
         for key, line, col, first in doc.duplicates
     ]
-    root = doc.root
-    kind = "generic"
-    if isinstance(root, YMap):
-        if _is_own(root):
-            kind = "rnnlint"
-            cfg, found = _validate_own(root)
-            problems += found
-            if cfg is not None:
-                w.invalid = {p.path for p in found}
-                _own_schema(w, root, cfg)
-            done = w.finish(problems, kind)
-            if cfg is not None:
-                done.fixes = _own_fixes(data, cfg)
-            return done
-        for name, test in _FORMATS:
-            if test(root):
-                kind = name
-                _instantiations(w, root, [])
-                (_opennmt if name == "opennmt" else _espnet)(w, root)
-                done = w.finish(problems, kind)
-                done.fixes = _off_fix(data, root, "max_grad_norm" if name == "opennmt" else "grad_clip")
-                return done
+    if kind == "rnnlint":
+        assert isinstance(root, YMap)
+        cfg, found = _validate_own(root)
+        problems += found
+        if cfg is not None:
+            w.invalid = {p.path for p in found}
+            _own_schema(w, root, cfg)
+        done = w.finish(problems, kind)
+        if cfg is not None:
+            done.fixes = _own_fixes(data, cfg)
+        return done
+    if kind in ("opennmt", "espnet"):
+        assert isinstance(root, YMap)
+        _instantiations(w, root, [])
+        (_opennmt if kind == "opennmt" else _espnet)(w, root)
+        done = w.finish(problems, kind)
+        done.fixes = _off_fix(data, root, "max_grad_norm" if kind == "opennmt" else "grad_clip")
+        return done
     _instantiations(w, root, [])
     if any(".optim." in line or "optimizer" in line.split("=")[0] for line in w.lines):
-        kind = "instantiation"
         clip = None
         if "speechbrain" in w.packages:  # the Brain class clips at max_grad_norm (default 5.0) unless set to 0
             norm = root.scalar("max_grad_norm", default=5.0) if isinstance(root, YMap) else 5.0
@@ -509,7 +618,7 @@ def translate(data: bytes, path: str | None = None) -> Translation | SourceError
         if isinstance(root, YMap):
             done.fixes = _off_fix(data, root, "max_grad_norm") if "speechbrain" in w.packages else _trainer_fix(data, root)
         return done
-    return w.finish(problems, kind)
+    return w.finish(problems, "generic")
 
 
 # -- where a fix sets clipping (and weight decay) ---------------------------------------------------------
@@ -591,11 +700,32 @@ def _composition_roots(path: str | None) -> list[YMap]:
     roots: list[YMap] = []
     for folder in (here.parent, here.parent.parent):
         for candidate in sorted(folder.glob("*.yaml"))[:10]:
-            try:
-                # issue 7: read_regular, so that a FIFO named *.yaml up here cannot block the run
-                doc = load(read_regular(candidate)) if candidate.stat().st_size < 200_000 else None
-            except OSError:
-                continue
-            if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:
-                roots.append(doc.root)
+            root = _primary_config(str(candidate))
+            if root is not None:
+                roots.append(root)
     return roots
+
+
+_PRIMARY: dict[tuple[str, int, int], YMap | None] = {}  # (path, size, mtime) -> its root when it has a defaults list
+
+
+def _primary_config(candidate: str) -> YMap | None:
+    """A Hydra primary config's root, read once per run for all the group files below it."""
+    try:
+        st = os.stat(candidate)
+    except OSError:
+        return None
+    key = (candidate, st.st_size, st.st_mtime_ns)
+    if key not in _PRIMARY:
+        root = None
+        if st.st_size < 200_000:
+            try:
+                doc = load(read_regular(candidate))  # issue 7: read_regular, so that a FIFO named *.yaml cannot block
+            except OSError:
+                doc = None
+            if isinstance(doc, YamlDoc) and isinstance(doc.root, YMap) and "defaults" in doc.root.items:
+                root = doc.root
+        if len(_PRIMARY) > 4096:
+            _PRIMARY.clear()
+        _PRIMARY[key] = root
+    return _PRIMARY[key]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from rnnlint import knowledge
 from rnnlint.analysis import rewrites
+from rnnlint.analysis.applicability import add_applicability
+from rnnlint.analysis.bugfacts import BugFinder
 from rnnlint.analysis.pyindex import CallSite, ModuleInfo, Scope, expr_text, split_words
 from rnnlint.analysis.resolve import LOCAL, Ctx, Resolver, split_local
 from rnnlint.analysis.sites import kwarg_site, module_alias
@@ -61,6 +63,7 @@ OVERSAMPLING_WORDS = {"oversample", "oversampling", "upsample", "upsampling", "r
 IMBALANCE_IDS = {"class_weights", "class_weight", "class_counts", "pos_weight", "label_counts", "class_freq", "class_frequencies"}
 IMBALANCE_WORDS = {"imbalance", "imbalanced", "minority", "majority"}
 ATTENTION_WORDS = {"attention", "attn", "decoder", "transformer", "seq2seq", "multihead"}
+ATTENTION_PARTS = {"attention", "attn", "attend", "pointer", "alignment", "scorer"}  # classes whose softmax weighs, not predicts
 UNALIGNED_WORDS = {
     "speech",
     "audio",
@@ -257,6 +260,8 @@ class _Builder:
         self._inputs_and_loops()
         self._regularization_terms()
         self._regularization_fixes()
+        BugFinder(self.modules, self.resolver, self.facts, list(self.apis)).run()
+        add_applicability(self.modules, self.resolver, self.facts)
         return self.facts
 
     def _regularization_fixes(self) -> None:
@@ -936,12 +941,26 @@ class _Builder:
                 fwd = info.methods.get("forward")
                 if fwd is None or not isinstance(fwd.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
-                if any(site.scope.cls for site, _m in self.resolver.call_sites(f"{LOCAL}{mod.path}::{info.name}")):
+                if self._submodule(f"{LOCAL}{mod.path}::{info.name}") or set(split_words(info.name)) & ATTENTION_PARTS:
                     continue  # a sub-module (attention weights ...): its softmax does not reach the loss
                 last = fwd.node.body[-1] if fwd.node.body else None
                 if isinstance(last, ast.Return) and last.value is not None:
                     if self._input_source(last.value, Ctx(mod, fwd)) == "softmax":
                         f.softmax_outputs.append(Finding(mod.loc(last.value), f"{info.name}.forward"))
+
+    def _submodule(self, qname: str) -> bool:
+        """Is the class built inside another model: in a class, as another constructor's argument
+        (``Decoder(..., Attention(...))``), or bound to a name that a constructor takes (``Decoder(..., attn)``)?"""
+        for site, mod in self.resolver.call_sites(qname):
+            if site.scope.cls:
+                return True
+            target = mod.assign_target.get(id(site.node))
+            for other in mod.calls:
+                given = [*other.node.args, *(k.value for k in other.node.keywords)]
+                if any(a is site.node or (target and isinstance(a, ast.Name) and a.id == target) for a in given):
+                    if other.node is not site.node and expr_text(other.node.func).rsplit(".", 1)[-1][:1].isupper():
+                        return True
+        return False
 
     def _loss_operands(self, loss: Loss, call: ast.Call, functional: bool) -> tuple[ast.expr, ast.expr, ast.expr | None] | None:
         """(input, target, input lengths) of a loss call, by the loss's own signature or calling convention."""
@@ -1068,18 +1087,60 @@ class _Builder:
     # -- inputs and step loops ----------------------------------------------------------------
     def _inputs_and_loops(self) -> None:
         layers = {(layer.owner, layer.target): layer for layer in self.facts.recurrent if layer.target}
+        layers.update(self._wrapped_cells())
+        models = {layer.owner: layer for layer in self.facts.recurrent if layer.owner and layer.framework == "torch"}
         for mod in self.modules if layers else ():
             for site in mod.calls:
                 text = expr_text(site.node.func)
                 layer = layers.get((site.scope.cls, text)) or layers.get((None, text))
+                if layer is None and site.loops and site.node.args and _one_step(site.node.args[0], site.loops[-1]):
+                    # `output, hidden = decoder(inp[:, c], hidden)`: a whole recurrent model stepped one time step per call
+                    model = self._model_class(text, Ctx(mod, site.scope), models)
+                    if model is not None and _teacher_forced(site.node.args[0], site.loops[-1]):
+                        self.facts.step_loops.append(StepLoop(mod.loc(site.node), model.display, "torch", False, text))
+                    continue
                 if layer is None or not site.node.args:
                     continue
                 ctx = Ctx(mod, site.scope)
                 hot = self._one_hot_call(site.node.args[0], ctx)
                 if hot is not None:
                     self.facts.one_hot_inputs.append(Finding(mod.loc(hot), layer.display))
-                if layer.is_cell and site.loops and _teacher_forced(site.node.args[0], site.loops[-1]):
-                    self.facts.step_loops.append(StepLoop(mod.loc(site.node), layer.display))
+                # a cell, or a whole torch layer fed one time step per call (`self.gru(x[:, t:t+1], h)`)
+                arg, loop = site.node.args[0], site.loops[-1] if site.loops else None
+                stepped = layer.is_cell or (layer.framework == "torch" and loop is not None and _one_step(arg, loop))
+                if stepped and loop is not None and _teacher_forced(arg, loop):
+                    self.facts.step_loops.append(StepLoop(mod.loc(site.node), layer.display, layer.framework, layer.is_cell))
+
+    def _model_class(self, name: str, ctx: Ctx, models: dict[str, RecurrentLayer]) -> RecurrentLayer | None:
+        """The recurrent (non-cell) layer of the local model class that ``name`` is an instance of."""
+        if not name.isidentifier():
+            return None
+        bindings = ctx.scope.bindings.get(name) or ctx.mod.module_scope.bindings.get(name, [])
+        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.Call):
+            return None
+        layer = models.get(expr_text(bindings[0].node.func).rsplit(".", 1)[-1])
+        return layer if layer is not None and not layer.is_cell else None
+
+    def _wrapped_cells(self) -> dict[tuple[str | None, str], RecurrentLayer]:
+        """``cell = MultiRNNCell([LSTMCell(n) for _ in ...])``: the name a wrapper of cells is bound to, and a cell in
+        it, so that stepping the wrapper in a Python loop is seen as stepping the cells (RNN501)."""
+        out: dict[tuple[str | None, str], RecurrentLayer] = {}
+        for mod in self.modules:
+            for site in mod.calls:
+                fn = site.node.func
+                name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
+                target = mod.assign_target.get(id(site.node))
+                if name not in _CELL_WRAPPERS or not target:
+                    continue
+                first, last = site.node.lineno, site.node.end_lineno or site.node.lineno
+                inner = [
+                    layer
+                    for layer in self.facts.recurrent
+                    if layer.is_cell and layer.loc.path == mod.display and first <= layer.loc.line <= last
+                ]
+                if inner:
+                    out.setdefault((site.scope.cls, target), inner[0])
+        return out
 
     def _one_hot_call(self, node: ast.expr, ctx: Ctx) -> ast.Call | None:
         """The one-hot call an input comes from, through rebinding, slicing, unpacking and returns."""
@@ -1146,6 +1207,8 @@ class _Builder:
                         if b.node is not None and _uses_parameters(b.node) and mod.name_loads.get(name, 0) == 0:
                             self.facts.unused_regularization.append(Finding(mod.loc(b.node), name))
 
+
+_CELL_WRAPPERS = {"MultiRNNCell", "DropoutWrapper", "ResidualWrapper", "StackedRNNCells", "AttentionWrapper"}
 
 _KERAS_CLASSES = {
     "adam": "Adam",
@@ -1214,6 +1277,32 @@ def _uses_parameters(node: ast.AST) -> bool:
 def _expr_key(node: ast.expr, value: Value) -> str:
     n = value.number()
     return f"#{n}" if n is not None else ast.unparse(node).split(".")[-1]
+
+
+def _one_step(arg: ast.expr, loop: ast.AST) -> bool:
+    """A whole layer's input is one time step: ``x[:, t]``, ``x[t]`` or ``x[:, t:t + 1]`` by the loop index (not a chunk
+    of many steps, ``x.split(100)``, which is how long sequences are fed on purpose)."""
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    loop_vars = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in _TRANSPARENT:
+        arg = arg.func.value
+    if not isinstance(arg, ast.Subscript):
+        return False
+    parts = arg.slice.elts if isinstance(arg.slice, ast.Tuple) else [arg.slice]
+    for part in parts:
+        if isinstance(part, ast.Name) and part.id in loop_vars:
+            return True
+        if (
+            isinstance(part, ast.Slice)
+            and isinstance(part.lower, ast.Name)
+            and part.lower.id in loop_vars
+            and isinstance(part.upper, ast.BinOp)
+            and isinstance(part.upper.right, ast.Constant)
+            and part.upper.right.value == 1
+        ):
+            return True
+    return False
 
 
 def _teacher_forced(arg: ast.expr, loop: ast.AST) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 from rnnlint.analysis.configs import Translation, translate
 from rnnlint.diagnostics import Loc
+from rnnlint.read.notebook import FLAGS as NOTEBOOK_FLAGS
 from rnnlint.read.notebook import read_notebook
 from rnnlint.read.source import SourceError, char_col, decode, python_lines
 
@@ -125,6 +126,7 @@ class ModuleInfo:
     config_positions: list[tuple[int, int, int]] | None = None  # configs: generated line -> YAML (line, col, end)
     config_text: str | None = None  # configs: the YAML itself, for code frames and suppressions
     config_problems: list[Any] = field(default_factory=list)
+    cell_errors: list[SourceError] = field(default_factory=list)  # notebooks: each code cell that is not Python (RNN001)
     config_fixes: dict[str, Any] = field(default_factory=dict)  # configs: analysis.yamlsites.ConfigFix by purpose ("clip")
     includes_main: bool = False  # this view of the module runs as the script: its main-guarded calls count
     _main_ids: frozenset[int] | None = None
@@ -292,13 +294,15 @@ def expr_text(node: ast.AST) -> str:
     return ast.unparse(node)
 
 
-def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError:
-    """Decode, parse and index a module (or a notebook's code cells); never raises on bad input."""
+def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceError | None:
+    """Decode, parse and index a module (or a notebook's code cells, or a training config); never raises on bad input.
+    None: a YAML/JSON file that is no training config."""
     cells = None
+    cell_errors: list[SourceError] = []
     config: Translation | None = None
     if path.endswith(CONFIG_SUFFIXES):
         translated = translate(data, path)
-        if isinstance(translated, SourceError):
+        if translated is None or isinstance(translated, SourceError):
             return translated
         config = translated
         text: str | SourceError = translated.source
@@ -308,14 +312,18 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
             return nb
         text = nb.source
         cells = nb.cells
+        cell_errors = nb.errors
     else:
         text = decode(data)
     if isinstance(text, SourceError):
         return text
     try:
-        tree = ast.parse(text, filename=display)
+        # notebooks: IPython runs a top-level `await` (autoawait)
+        tree = ast.parse(text, filename=display) if cells is None else compile(text, display, "exec", NOTEBOOK_FLAGS)
     except SyntaxError as exc:
         line = exc.lineno or 1
+        if config is not None:  # the config parsed; the Python written for it did not: rnnlint's bug, not the user's
+            return SourceError(f"the config could not be translated ({exc.msg}, generated line {line})", internal=True)
         if cells and 0 < line <= len(cells):
             cell, line = cells[line - 1]
             return SourceError(f"SyntaxError in cell {cell}: {exc.msg}", line, (exc.offset or 0) or 1, cell)
@@ -325,6 +333,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
     lines = python_lines(text)  # issue 7: ast's line numbers, not str.splitlines()'s
     info = ModuleInfo(path, display, text, lines, tree, Scope("", tree))
     info.cells = cells
+    info.cell_errors = cell_errors
     if config is not None:
         info.config_positions = config.positions
         info.config_text = data.decode("utf-8-sig", errors="replace")
@@ -334,7 +343,7 @@ def parse_module(data: bytes, path: str, display: str) -> ModuleInfo | SourceErr
     try:
         _Indexer(info).run()
     except RecursionError:
-        return SourceError("file is nested too deeply to analyse")
+        return SourceError("nested too deeply for rnnlint's indexer", internal=True)  # it parses: not the user's error
     return info
 
 

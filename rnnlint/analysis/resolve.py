@@ -21,7 +21,13 @@ from rnnlint.analysis.pyindex import Binding, CallSite, ClassInfo, ImportRef, Mo
 from rnnlint.values import UNKNOWN, ArgsNamespace, Container, DictObj, Instance, SeqObj, Value
 
 LOCAL = "L:"
-_MAX_DEPTH = 24
+_MAX_DEPTH = 24  # nested evaluations; deeper is unknown
+# Name resolution follows chains (`a = b`, re-exports, base classes). Each follows at most these many links, and the
+# resolver nests at most _MAX_NAME_DEPTH questions deep: past a limit the answer is "unknown", never an error (a
+# 100k-line package re-exporting names in a cycle overflowed the stack).
+_MAX_NAME_DEPTH = 48
+_MAX_REEXPORTS = 32
+_MAX_BASES = 32
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -76,6 +82,7 @@ class Resolver:
         self._sites: dict[str, list[tuple[CallSite, ModuleInfo]]] | None = None
         self._instances: dict[int, tuple[ast.Call, Ctx]] = {}
         self.depth = 0
+        self.name_depth = 0
         self.configs = ConfigValues()
 
     # -- qualified names -------------------------------------------------------------
@@ -83,8 +90,14 @@ class Resolver:
         key = (id(node), id(ctx.scope))
         if key in self._qcache:
             return self._qcache[key]
+        if self.name_depth >= _MAX_NAME_DEPTH:
+            return None  # a limit reached: unknown (not cached, so a shallower question can still answer it)
         self._qcache[key] = None  # cycle guard
-        result = self._qualname(node, ctx)
+        self.name_depth += 1
+        try:
+            result = self._qualname(node, ctx)
+        finally:
+            self.name_depth -= 1
         self._qcache[key] = result
         return result
 
@@ -186,22 +199,31 @@ class Resolver:
         return names.pop() if len(names) == 1 else None
 
     def _import_qualname(self, mod: ModuleInfo, ref: ImportRef) -> str | None:
-        if ref.name is None:
-            path = self._module_of(mod, ref.module, 0)
-            return local_name(path) if path else ref.module
-        full = f"{ref.module}.{ref.name}" if ref.module else ref.name
-        path = self._module_of(mod, full, ref.level)
-        if path is not None:
-            return local_name(path)
-        path = self._module_of(mod, ref.module, ref.level) if (ref.module or ref.level) else None
-        if path is not None:
-            target = self.modules.get(path)
-            if target is not None and ref.name in target.imports:
-                return self._import_qualname(target, target.imports[ref.name])
-            return local_name(path, ref.name)
-        if ref.level:
-            return None
-        return full
+        """What an import names; a re-exported name is followed from module to module, iteratively and boundedly."""
+        seen: set[tuple[str, ImportRef]] = set()
+        for _ in range(_MAX_REEXPORTS):
+            if (mod.path, ref) in seen:
+                return None  # re-exports in a cycle name nothing resolvable
+            seen.add((mod.path, ref))
+            name = ref.name
+            if name is None:
+                path = self._module_of(mod, ref.module, 0)
+                return local_name(path) if path else ref.module
+            full = f"{ref.module}.{name}" if ref.module else name
+            path = self._module_of(mod, full, ref.level)
+            if path is not None:
+                return local_name(path)
+            path = self._module_of(mod, ref.module, ref.level) if (ref.module or ref.level) else None
+            if path is not None:
+                target = self.modules.get(path)
+                if target is not None and name in target.imports:
+                    mod, ref = target, target.imports[name]
+                    continue
+                return local_name(path, name)
+            if ref.level:
+                return None
+            return full
+        return None
 
     def _self_member(self, mod: ModuleInfo, cls: str, attr: str) -> str | None:
         found = self.find_method(local_name(mod.path, cls), attr)
@@ -225,7 +247,7 @@ class Resolver:
     def base_qualnames(self, qname: str, seen: frozenset[str] = frozenset()) -> set[str]:
         """Every base class of a local class, transitively, as qualified names."""
         found = self.class_info(qname)
-        if found is None or qname in seen:
+        if found is None or qname in seen or len(seen) >= _MAX_BASES:
             return set()
         mod, info = found
         out: set[str] = set()
@@ -241,7 +263,7 @@ class Resolver:
     ) -> tuple[str, ModuleInfo, Scope] | None:
         """The method ``name`` of a local class or its local bases."""
         found = self.class_info(class_qname)
-        if found is None or class_qname in seen:
+        if found is None or class_qname in seen or len(seen) >= _MAX_BASES:
             return None
         mod, info = found
         if name in info.methods:

@@ -1,6 +1,6 @@
 """Rule metadata read from the rule docs in ``rules/`` (the single source of truth).
 
-Each doc starts with flat front matter (``code``, ``name``, ``severity``,
+Each doc starts with flat front matter (``code``, ``name``, ``severity``, ``group``,
 ``guideline``, ``fix``, ``summary``). The same text backs ``rnnlint rules``,
 ``rnnlint explain`` and every diagnostic's name and default severity.
 """
@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 
 from rnnlint.diagnostics import Severity
+from rnnlint.ruledocs import DEFAULT_GROUP, GROUPS, front_matter, parse_front_matter, rules_dir
+
+__all__ = ["RuleInfo", "catalogue", "parse_front_matter", "rules_dir"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class RuleInfo:
     fix: str
     summary: str
     path: Path
+    group: str = DEFAULT_GROUP  # correctness | suspicious | guideline | perf | advice
 
     def body(self) -> str:
         """The doc without its front matter."""
@@ -30,36 +34,12 @@ class RuleInfo:
         return text.split("---", 2)[2].lstrip("\n") if text.startswith("---") else text
 
 
-def rules_dir() -> Path:
-    """Installed wheels carry the docs as ``rnnlint/_rules``; a checkout has ``rules/``."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "_rules"
-    return packaged if packaged.is_dir() else package.parent / "rules"
-
-
-def parse_front_matter(text: str) -> dict[str, str]:
-    """Flat ``key: value`` front matter between ``---`` lines (values may be quoted)."""
-    if not text.startswith("---"):
-        return {}
-    head = text.split("---", 2)[1]
-    out: dict[str, str] = {}
-    for line in head.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                value = value[1:-1]
-            out[key.strip()] = value
-    return out
-
-
 @cache
 def catalogue() -> dict[str, RuleInfo]:
     """Every documented rule, by code."""
     rules: dict[str, RuleInfo] = {}
-    for path in sorted(rules_dir().glob("RNN*.md")):
-        meta = parse_front_matter(path.read_text(encoding="utf-8"))
-        code = meta.get("code", path.stem)
+    for code, meta in front_matter().items():
+        group = meta.get("group", DEFAULT_GROUP)
         rules[code] = RuleInfo(
             code,
             meta.get("name", code),
@@ -67,6 +47,7 @@ def catalogue() -> dict[str, RuleInfo]:
             meta.get("guideline", "-"),
             meta.get("fix", "none"),
             meta.get("summary", ""),
-            path,
+            Path(meta["_path"]),
+            group if group in GROUPS else DEFAULT_GROUP,
         )
     return rules

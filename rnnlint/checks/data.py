@@ -45,6 +45,17 @@ def no_validation(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
 def no_loss_curves(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     if facts.has("logging"):
         return
+    if facts.has("printed_losses"):
+        where = facts.evidence["printed_losses"][0].removeprefix("losses printed at ")
+        for loop in facts.loops[:1]:
+            if where.startswith(f"{loop.loc.path}:"):  # the same file: its line says it, wherever rnnlint runs from
+                where = f"line {where.rsplit(':', 1)[1]}"
+            yield Report(
+                loop.loc,
+                f"training and validation losses are printed each epoch ({where}) but not kept; keep them (a list, "
+                "CSVLogger, TensorBoard) to plot both curves side by side (T4)",
+            )
+        return
     for loop in facts.loops[:1]:
         yield Report(
             loop.loc,

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from rnnlint.checks import fixes, hints
 from rnnlint.checks.registry import Report, rule
-from rnnlint.diagnostics import Fix
+from rnnlint.diagnostics import Fix, Severity
 from rnnlint.facts import Finding, UnitFacts
 from rnnlint.settings.model import Settings
 
 _CLASSIFICATION = ("ce", "nll", "bce", "bce_logits")
+SHORT_RUN = 3  # epochs (as RNN204): too short a run to overfit much, so missing L2 is a hint (RNN301)
 
 
 @rule("RNN301")
@@ -29,11 +30,43 @@ def no_regularization(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
         in_config = [lp for lp in facts.loops if "weight_decay" in lp.config_fixes and lp.loc.path == opt.loc.path]
         if in_config:  # rnnlint's own config schema: set `optim.weight_decay` in the YAML
             fix = in_config[0].config_fixes["weight_decay"].fix(opt.loc.path, settings.fix.weight_decay)
+        strong = _strong_dropout(facts, settings.dropout[0])
+        epochs = facts.epochs.number()
+        if not strong and epochs is not None and epochs <= SHORT_RUN:
+            strong = f"a run of {epochs:g} epoch{'s' if epochs != 1 else ''}, too short to overfit much"
+        if strong:  # regularised already (or too short to need it): L2 is a suggestion, not a missing guideline
+            yield Report(
+                opt.loc,
+                f"`{opt.display}` has no weight decay and there is no L2 ({'dropout: ' if 'epoch' not in strong else ''}{strong}); "
+                f"a small L2 term may still help: "
+                f"{hint} (D8)",
+                fix,
+                lowered=Severity.INFO,
+            )
+            return
         yield Report(
             opt.loc, f"no weight decay or L2 regularization anywhere: `{opt.display}` has weight_decay=0; {hint} (D8)", fix
         )
     elif facts.manual_updates and facts.loops[0].kind == "torch":
         yield Report(facts.manual_updates[0].loc, "no weight decay or L2 regularization anywhere in this training (D8)")
+
+
+def _strong_dropout(facts: UnitFacts, floor: float) -> str:
+    """The dropout that regularises the recurrent model (rate >= the guideline's floor and where it acts), or ""."""
+    for layer in facts.recurrent:
+        rate, count = layer.dropout.number(), layer.layer_count()
+        # torch's `dropout=` acts only between stacked layers
+        acts = layer.dropout_scope != "between_layers" or (count is not None and count > 1)
+        if rate is not None and rate >= floor and acts:
+            return f"`{layer.display}(dropout={rate:g})` at {layer.loc.short()}"
+        rec = layer.recurrent_dropout.number()
+        if rec is not None and rec >= floor:
+            return f"`{layer.display}(recurrent_dropout={rec:g})` at {layer.loc.short()}"
+    for loc, value in facts.dropouts:
+        rate = value.number()
+        if rate is not None and rate >= floor:
+            return f"dropout {rate:g} at {loc.short()}"
+    return ""
 
 
 def _keras_regularizer_fix(facts: UnitFacts, path: str, decay: str) -> Fix | None:
@@ -139,3 +172,33 @@ def loss_task_mismatch(facts: UnitFacts, settings: Settings) -> Iterator[Report]
                 hit.loc,
                 f"`{hit.text}` returns softmax probabilities but training uses cross entropy, which applies it again; return logits (D5)",
             )
+
+
+@rule("RNN306")
+def decay_after_learning_rate(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.misordered_decay:
+        yield Report(
+            hit.loc,
+            f"`add_decayed_weights` comes after `{hit.text}` in the chain: the decay is added to the already negated, "
+            "scaled update, so it pushes weights away from zero; put it before the optimizer (or use `adamw`) (D8)",
+        )
+
+
+@rule("RNN307")
+def double_weight_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.double_decay:
+        yield Report(
+            hit.loc,
+            f"decoupled weight decay on the optimizer and an L2 penalty ({hit.text}) shrink the same weights twice; "
+            "keep one of them (D8)",
+        )
+
+
+@rule("RNN308")
+def ctc_log_softmax_axis(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.ctc_axis:
+        yield Report(
+            hit.loc,
+            f"`log_softmax` over dim {hit.text} feeds CTC, which wants (T, N, C) log-probabilities normalised over the "
+            "classes: use `dim=-1` (D5)",
+        )

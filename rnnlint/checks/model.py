@@ -13,7 +13,8 @@ from rnnlint.settings.model import Settings
 @rule("RNN101")
 def vanilla_rnn(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for layer in facts.recurrent:
-        if layer.cell == "rnn" and not layer.alternatives:  # a configurable cell type is a choice, not a default
+        # a configurable cell type is a choice, not a default; a demo cell beside the trained model is never trained
+        if layer.cell == "rnn" and not layer.alternatives and not layer.demo:
             yield Report(
                 layer.loc,
                 f"plain `{layer.display}` cell: its gradients vanish over long sequences; "
@@ -116,3 +117,49 @@ def no_embedding(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
     for hit in facts.one_hot_inputs:
         subject = hit.text if hit.text.startswith("the ") else f"`{hit.text}`"
         yield Report(hit.loc, f"one-hot token ids fed to {subject}; an Embedding layer learns dense token vectors instead (D9)")
+
+
+@rule("RNN109")
+def state_not_detached(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.carried_states:
+        yield Report(
+            hit.loc,
+            f"`{hit.text}` is carried from one batch to the next without `.detach()`: backward runs through every "
+            "earlier batch (or fails on the second backward); detach it, or repackage it, before each batch",
+        )
+
+
+@rule("RNN110")
+def bidirectional_last_step(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.bidirectional_last_step:
+        expr, what, layer = hit.text.split("|", 2)
+        if what == "hidden":
+            yield Report(
+                hit.loc,
+                f"`{expr}` of a bidirectional `{layer}` is the last layer's backward direction only; join both "
+                "directions of the last layer (`torch.cat((h_n[-2], h_n[-1]), dim=1)`)",
+            )
+        else:
+            yield Report(
+                hit.loc,
+                f"`{expr}` reads the bidirectional `{layer}` at its last time step, where the backward direction has "
+                "seen one token; use the final hidden states of both directions or pool over time",
+            )
+
+
+@rule("RNN111")
+def packing_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.packing_misuse:
+        kind, expr = hit.text.split("|", 1)
+        if kind == "device":
+            yield Report(
+                hit.loc,
+                f"`pack_padded_sequence` lengths `{expr}` are moved to the GPU; they must be a CPU int64 tensor "
+                "(or a list): keep them on the CPU",
+            )
+        else:
+            yield Report(
+                hit.loc,
+                "`pack_padded_sequence` with `enforce_sorted=True` (the default) and no batch sorted by length in "
+                "sight: an unsorted batch raises; pass `enforce_sorted=False`",
+            )

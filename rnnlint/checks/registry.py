@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from rnnlint.diagnostics import Fix, Loc
+from rnnlint.diagnostics import Fix, Loc, Severity
 from rnnlint.facts import UnitFacts
 from rnnlint.settings.model import Settings
 
@@ -16,6 +16,7 @@ class Report:
     loc: Loc
     message: str
     fix: Fix | None = None
+    lowered: Severity | None = None  # below the rule's severity: the guideline applies only weakly here
 
 
 Check = Callable[[UnitFacts, Settings], Iterator[Report]]

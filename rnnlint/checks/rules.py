@@ -20,5 +20,5 @@ def run_checks(facts: UnitFacts, settings: Settings) -> list[Diagnostic]:
         if not settings.enabled(code):
             continue
         for report in check(facts, settings):
-            out.append(Diagnostic(code, report.message, report.loc, fix=report.fix))
+            out.append(Diagnostic(code, report.message, report.loc, fix=report.fix, lowered=report.lowered))
     return out

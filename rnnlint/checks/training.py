@@ -12,6 +12,7 @@ from rnnlint.facts import TrainingLoop, UnitFacts
 from rnnlint.settings.model import Settings
 
 LONG_SEQUENCE = 200  # steps; beyond this RNN206 halves the learning-rate bound (D6.3)
+SHORT_RUN = 3  # epochs; a run this short has no plateau to decay on (RNN204)
 
 
 def _loop_subject(loop: TrainingLoop) -> str:
@@ -87,6 +88,9 @@ def no_lr_decay(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
             )
     if facts.has("lr_update") or any(s.decays is not False for s in facts.schedulers):
         return
+    epochs = facts.epochs.number()
+    if epochs is not None and epochs <= SHORT_RUN:
+        return  # a fine-tune of a few epochs ends before a decay schedule would act
     if facts.optimizers:
         opt = facts.optimizers[0]
         yield Report(
@@ -166,6 +170,49 @@ def no_nan_guard(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
 def _stack_depth(facts: UnitFacts) -> int:
     """The deepest recurrent stack: layers of one model part add up, separate parts (encoder, decoder) do not."""
     per_owner: dict[str | None, float] = {}
+    chosen: dict[tuple[str | None, str | None], float] = {}  # one of several cell types for one attribute: counted once
     for layer in facts.recurrent:
-        per_owner[layer.owner] = per_owner.get(layer.owner, 0.0) + (layer.layer_count() or 0.0)
+        count = layer.layer_count() or 0.0
+        if layer.alternatives:
+            key = (layer.owner, layer.target)
+            if key in chosen:
+                per_owner[layer.owner] += max(0.0, count - chosen[key])
+                chosen[key] = max(chosen[key], count)
+                continue
+            chosen[key] = count
+        per_owner[layer.owner] = per_owner.get(layer.owner, 0.0) + count
     return int(max(per_owner.values(), default=0.0))
+
+
+@rule("RNN209")
+def gradients_never_zeroed(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.unzeroed_gradients:
+        yield Report(
+            hit.loc,
+            f"nothing zeroes the gradients in `{hit.text}` or anywhere in this training: each `backward()` adds to "
+            "the last, so every step applies the sum of all earlier gradients; call `optimizer.zero_grad()` each step",
+        )
+
+
+@rule("RNN210")
+def training_step_returns_nothing(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.silent_training_steps:
+        yield Report(
+            hit.loc,
+            f"`{hit.text}` returns nothing: under automatic optimization Lightning then skips backward and the "
+            "optimizer step, so nothing trains; return the loss",
+        )
+
+
+@rule("RNN211")
+def scheduler_misuse(facts: UnitFacts, settings: Settings) -> Iterator[Report]:
+    for hit in facts.scheduler_misuse:
+        name, kind, *rest = hit.text.split("|")
+        if kind == "metric":
+            yield Report(hit.loc, f"`{name}.step()` without the metric it watches; pass the validation loss: `.step(val_loss)`")
+        else:
+            yield Report(
+                hit.loc,
+                f"`{name}` ({rest[0]}, a period in epochs) is stepped every batch, so the learning rate decays "
+                "within the first epochs; step it once per epoch (D6.2)",
+            )

@@ -206,3 +206,21 @@ def _atomic_write(target: Path, data: bytes) -> None:
 
 
 __all__ = ["Edit", "Fix", "Loc", "Outcome", "diff", "plan", "wanted", "write"]
+
+
+def fix_bytes(path: str, original: bytes, diagnostics: list[Diagnostic], unsafe: bool) -> tuple[bytes, list[Diagnostic]]:
+    """One round of ``path``'s applicable fixes on ``original`` held in memory (stdin: nothing to read or write);
+    the fixes that together would break the file are left out, as ``plan`` does."""
+    fmt = _format(path)
+    diags = [d for d in diagnostics if d.loc.path == path and wanted(d, unsafe) and _one_file(d)]
+    if fmt is None or not diags:
+        return original, []
+    fixed, applied = fmt.apply(original, diags)
+    if applied and not fmt.valid(fixed, original):
+        fixed, applied, _broken = _valid_subset(fmt, original, diags)
+    return (fixed, applied) if applied else (original, [])
+
+
+def unified_diff(path: str, original: bytes, fixed: bytes) -> str:
+    """The diff ``--diff`` prints for one file's change."""
+    return diff(Outcome(files=[FileFix(path, original, fixed)]))

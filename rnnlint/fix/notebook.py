@@ -10,7 +10,6 @@ blanked magic line or span two cells are not applied.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 
 from rnnlint.diagnostics import Diagnostic, Edit
 from rnnlint.fix.textedit import choose, splice
-from rnnlint.read.notebook import Notebook, read_notebook
+from rnnlint.read.notebook import FLAGS, Notebook, read_notebook
 from rnnlint.read.source import SourceError
 from rnnlint.read.textpos import line_starts, split_bom
 
@@ -286,8 +285,11 @@ def valid(data: bytes, original: bytes | None = None) -> bool:
     nb = read_notebook(data)
     if isinstance(nb, SourceError):
         return False
+    before = read_notebook(original) if original is not None else None
+    if len(nb.errors) > (len(before.errors) if isinstance(before, Notebook) else 0):
+        return False  # a cell that parsed no longer does (the reader blanks broken cells, so the join alone can't tell)
     try:
-        ast.parse(nb.source)
+        compile(nb.source, "<notebook>", "exec", FLAGS)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     if original is None:

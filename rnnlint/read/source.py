@@ -20,6 +20,7 @@ class SourceError:
     line: int = 1
     col: int = 1
     cell: int | None = None  # notebooks: the cell ``line`` counts in
+    internal: bool = False  # rnnlint's own failure on a file that is fine: a notice on stderr, never RNN001
 
 
 def read_regular(path: Path | str) -> bytes:

@@ -73,8 +73,14 @@ def load(data: bytes) -> YamlDoc | SourceError:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return SourceError(f"cannot decode as UTF-8: {exc.reason}")
+    if text.lstrip()[:1] in ("{", "["):
+        # a flow document (JSON): indentation means nothing there and JSON allows tabs in it, which PyYAML's scanner
+        # refuses; one space per leading tab keeps every column (block YAML with tabs stays refused)
+        text = re.sub(r"(?m)^[ \t]+", lambda m: m.group(0).replace("\t", " "), text)
+    node = _compose_fast(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            node = next((n for n in yaml.compose_all(text, Loader=_Loader) if n is not None), None)  # first document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -89,12 +95,30 @@ def load(data: bytes) -> YamlDoc | SourceError:
     try:
         root = converter.convert(node, 0)
     except _TooBig as exc:
-        return SourceError(str(exc))
+        # past the depth budget the document still parsed: rnnlint's limit (a notice); an alias bomb is refused
+        return SourceError(str(exc), internal=exc.depth)
     return YamlDoc(root, converter.duplicates)
 
 
+_FAST = getattr(yaml, "CSafeLoader", None)  # libyaml: composes 50-100x faster than the pure-Python loader
+
+
+def _compose_fast(text: str) -> yaml.Node | None:
+    """The first document's nodes by libyaml (same marks), or None: no libyaml, an empty document, or an error, which
+    the pure-Python loader then reports in its own, more precise words. libyaml refuses nesting past 1000 levels
+    itself, so it never exhausts the C stack."""
+    if _FAST is None:
+        return None
+    try:
+        return next((n for n in yaml.compose_all(text, Loader=_FAST) if n is not None), None)
+    except (yaml.YAMLError, RecursionError, MemoryError):
+        return None
+
+
 class _TooBig(Exception):
-    pass
+    def __init__(self, message: str, depth: bool = False) -> None:
+        super().__init__(message)
+        self.depth = depth
 
 
 class _Converter:
@@ -107,7 +131,7 @@ class _Converter:
         if self.visited > MAX_NODES:
             raise _TooBig(f"YAML expands to more than {MAX_NODES} nodes (an alias bomb?): refused")
         if depth > MAX_DEPTH:
-            raise _TooBig(f"YAML nested too deeply (over {MAX_DEPTH} levels): refused")
+            raise _TooBig(f"YAML nested too deeply for rnnlint (over {MAX_DEPTH} levels)", depth=True)
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         tag = None if node.tag.startswith(_STANDARD) else node.tag
         if isinstance(node, yaml.MappingNode):

@@ -1,7 +1,7 @@
 """Reference trainers that follow every RNN training guideline, in PyTorch and TensorFlow/Keras.
 
 They read rnnlint's own recipe schema (:mod:`rnnlint.settings.recipe`), train on shipped
-synthetic tasks, and back the guidelines with paired experiments (:func:`verify`).
+synthetic tasks, and test the guidelines with paired experiments (:func:`verify`).
 Nothing here is imported by ``import rnnlint``; torch, tensorflow and numpy load only
 when a trainer runs.
 """
@@ -25,7 +25,8 @@ def overfit(config_path: Any, framework: str, samples: int = 8, max_steps: int =
     return _overfit(config_path, framework, samples, max_steps)
 
 
-def verify(quick: bool, frameworks: Any, output_dir: Any) -> int:
+def verify(mode: str, frameworks: Any, output_dir: Any, **kwargs: Any) -> int:
+    """``mode``: "quick" (a smoke test), "medium" or "full"; see :func:`rnnlint.reference.verify.verify`."""
     from rnnlint.reference.verify import verify as _verify
 
-    return _verify(quick, frameworks, output_dir)
+    return _verify(mode, frameworks, output_dir, **kwargs)

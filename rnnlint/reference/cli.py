@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 
 FRAMEWORKS = ("torch", "tensorflow")
+MODES = ("quick", "medium", "full")  # rnnlint.reference.experiments.MODES, without importing numpy here
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,14 +32,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser(
         "verify",
-        help="paired experiments, guideline on vs off, and fix checks (the runnable fixtures trained before and after "
-        "rnnlint --fix); writes report.json and report.md",
+        help="paired experiments, guideline on vs off over several seeds with bootstrap intervals, the fused-layer speed "
+        "on this machine, and fix checks (the runnable fixtures trained before and after rnnlint --fix); writes "
+        "report.json and report.md",
     )
-    verify.add_argument("--quick", action="store_true", help="one seed and tiny tasks (under a minute on 2 cores)")
+    verify.add_argument(
+        "--mode",
+        choices=MODES,
+        default="full",
+        help="full: 5 seeds at the guidelines' sizes, for a GPU machine (default); medium: 5 seeds sized for a few CPU "
+        "cores; quick: a smoke test (1 seed, under a minute on 2 cores), never evidence",
+    )
+    verify.add_argument("--quick", action="store_const", const="quick", dest="mode", help="the same as --mode quick")
     verify.add_argument(
         "--framework", action="append", choices=FRAMEWORKS, help="repeat for several (default: every installed one)"
     )
-    verify.add_argument("--output-dir", required=True)
+    verify.add_argument("--output-dir", "--out", required=True, dest="output_dir")
+    verify.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default: the mode's, 5 or 1 for quick)")
+    verify.add_argument("--rule", action="append", dest="only", help="only this rule's experiment (repeat for several)")
+    verify.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="torch's device (default auto: CUDA when present)"
+    )
+    verify.add_argument("--no-perf", action="store_true", help="skip the fused-vs-loop speed measurement")
     verify.add_argument("--threads", type=int, default=1, help="CPU threads per worker process (default 1)")
     verify.add_argument("--workers", type=int, help="worker processes (default: the CPU count, at most 4)")
 
@@ -54,7 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         from rnnlint.reference.verify import verify
 
-        return verify(args.quick, args.framework, args.output_dir, threads=args.threads, workers=args.workers)
+        return verify(
+            args.mode,
+            args.framework,
+            args.output_dir,
+            threads=args.threads,
+            workers=args.workers,
+            device=args.device,
+            seeds=args.seeds,
+            only=args.only,
+            perf=not args.no_perf,
+            command="rnnlint " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)),
+        )
     from pydantic import ValidationError
 
     from rnnlint.reference.tasks import TaskError

@@ -139,15 +139,33 @@ def plot_run(path: Path, rows: Sequence[dict[str, Any]], title: str) -> Path | N
     return path
 
 
-def plot_pair(path: Path, curves: dict[str, Sequence[dict[str, Any]]], key: str, title: str) -> Path | None:
-    """One validation metric per epoch for each labelled run (guideline vs baseline)."""
+COLORS = {"guideline": "tab:blue", "baseline": "tab:orange"}
+
+
+def plot_seeds(
+    path: Path, arms: dict[str, Sequence[Sequence[dict[str, Any]]]], key: str, title: str, log: bool = False
+) -> Path | None:
+    """One validation metric per epoch for every seed of each arm: one thin line per seed, one
+    colour per arm, so that the spread between seeds is as visible as the difference between arms."""
     if not plot_available():
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    for label, rows in curves.items():
-        ys = _finite([r.get(key) for r in rows])
-        ax.plot([r["epoch"] for r in rows], ys, marker="o", markersize=3, label=label)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for label, runs in arms.items():
+        for i, rows in enumerate(runs):
+            ys = _finite([r.get(key) for r in rows])
+            ax.plot(
+                [r["epoch"] for r in rows],
+                ys,
+                color=COLORS.get(label),
+                alpha=0.75,
+                linewidth=1.2,
+                marker="o",
+                markersize=2,
+                label=f"{label} ({len(runs)} seeds)" if i == 0 else None,
+            )
+    if log:
+        ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel(key)
     ax.set_title(textwrap.fill(title, 60), fontsize=9)

@@ -33,7 +33,7 @@ MAX_NAN_EVENTS = 10  # consecutive non-finite steps before a guarded run gives u
 class Batch:
     x: Any
     x_len: Any
-    y: Any  # the loss targets: classes, tags (-1 = padding) or CTC labels (0 = padding)
+    y: Any  # the loss targets: classes, tags (-1 = padding), CTC labels (0 = padding) or regression targets
     y_len: Any = None
     idx: Any = None  # rows of the split, to score against its reference labels
     poison: bool = False  # fault injection for tests: the backend makes this step's loss NaN
@@ -75,7 +75,7 @@ class Plan:
 
     cfg: TrainingConfig
     data: TaskData
-    loss: str  # "ce" or "ctc"
+    loss: str  # "ce", "ctc" or "mse"
     train_targets: Split
     val_targets: Split | None
     class_weights: list[float] | None
@@ -138,7 +138,8 @@ def edit_distance(a: list[int], b: list[int]) -> int:
 
 
 class Scorer:
-    """Accuracy for classes and tags; for label sequences, 1 - label error rate of the greedy decode."""
+    """Accuracy for classes and tags; for label sequences, 1 - label error rate of the greedy decode;
+    the mean squared error for regression (no accuracy)."""
 
     def __init__(self, data: TaskData, loss: str, blank: int) -> None:
         self.kind = data.kind
@@ -158,6 +159,11 @@ class Scorer:
         self.golds: list[Any] = []
 
     def add(self, logits: Any, ref: Split) -> None:
+        if self.kind == "regression":
+            err = np.asarray(logits, np.float64).reshape(-1) - np.asarray(ref.y, np.float64)
+            self.errors += float((err * err).sum())
+            self.total += float(err.size)
+            return
         pred = np.asarray(logits).argmax(axis=-1)
         if self.kind == "classification":
             self.preds.append(pred)
@@ -187,6 +193,8 @@ class Scorer:
             return {"acc": float((pred == gold).mean()), "balanced_acc": float(np.mean(recalls))}
         if self.total == 0:
             return {}
+        if self.kind == "regression":
+            return {"mse": self.errors / self.total}
         if self.kind == "tagging":
             return {"acc": self.correct / self.total}
         ler = self.errors / self.total
@@ -196,6 +204,8 @@ class Scorer:
 def _chance(data: TaskData) -> float:
     if data.kind == "ctc":
         return 0.0
+    if data.kind == "regression":  # the mean squared error of predicting the mean
+        return float(np.var(data.train.y))
     y = data.train.y
     y = y[y >= 0]
     return float(np.bincount(y).max() / y.size)
@@ -203,8 +213,12 @@ def _chance(data: TaskData) -> float:
 
 def make_plan(cfg: TrainingConfig, data: TaskData) -> Plan:
     """Check that the config and the data fit together and derive the loss targets."""
-    if cfg.loss.type not in ("ce", "ctc"):
-        raise TaskError(f"loss.type {cfg.loss.type!r} is not supported by the reference trainers (ce, ctc)")
+    if cfg.loss.type not in ("ce", "ctc", "mse"):
+        raise TaskError(f"loss.type {cfg.loss.type!r} is not supported by the reference trainers (ce, ctc, mse)")
+    if (cfg.loss.type == "mse") != (data.kind == "regression"):
+        raise TaskError(
+            f"loss.type mse goes with regression targets (data.task: regression), not {cfg.loss.type} with {data.kind}"
+        )
     if cfg.loss.type == "ctc" and data.kind != "ctc":
         raise TaskError(f"loss.type ctc needs unaligned label sequences (data.task: ctc), not {data.kind}")
     if data.tokens and cfg.model.embedding_dim is None:

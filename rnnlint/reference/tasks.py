@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-TASK_KINDS = ("classification", "tagging", "ctc")
+TASK_KINDS = ("classification", "tagging", "ctc", "regression")
 
 
 class TaskError(ValueError):
@@ -51,10 +51,10 @@ class Split:
 @dataclass(frozen=True)
 class TaskData:
     name: str
-    kind: str  # classification | tagging | ctc
+    kind: str  # classification | tagging | ctc | regression
     train: Split
     val: Split | None
-    num_classes: int  # output classes; for ctc the K symbols plus one blank
+    num_classes: int  # output classes; for ctc the K symbols plus one blank; 1 output for regression
     vocab_size: int | None  # token inputs; None for feature inputs
     feature_dim: int | None  # feature inputs; None for tokens
     description: str
@@ -222,13 +222,47 @@ def imbalanced(
     )
 
 
+def adding(n: int = 1024, length: int = 100, n_val: int = 256, seed: int = 0) -> TaskData:
+    """The adding problem (Hochreiter & Schmidhuber 1997; Le, Jaitly & Hinton 2015): each step
+    carries a value drawn from U(0, 1) and a marker; two steps are marked, one in the first
+    half and one in the second, and the target is the sum of their values. Predicting the
+    mean (1.0) scores an MSE of 1/6 (0.167); doing better needs a memory of at least
+    ``length / 2`` steps. Features (N, T, 2): value and marker; targets float32 (N,)."""
+    rng = np.random.default_rng(seed)
+    total = n + n_val
+    half = length // 2
+    values = rng.random((total, length)).astype(np.float32)
+    marks: Any = np.zeros((total, length), np.float32)
+    rows = np.arange(total)
+    first = rng.integers(0, half, total)
+    second = rng.integers(half, length, total)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    x = np.stack([values, marks], axis=-1)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    train, val = _split(x, y, np.full(total, length), None, n_val)
+    return TaskData(
+        "adding",
+        "regression",
+        train,
+        val,
+        1,
+        None,
+        2,
+        f"adding problem over {length} steps (one marker in each half), constant-predictor MSE 0.167",
+    )
+
+
+ADDING_BASELINE_MSE = 1.0 / 6.0  # the variance of the sum of two U(0, 1) values: what predicting the mean scores
+
 TASKS: dict[str, Callable[..., TaskData]] = {
+    "adding": adding,
     "recall": recall,
     "future_tagging": future_tagging,
     "unaligned": unaligned,
     "imbalanced": imbalanced,
 }
-_LENGTH_PARAM = {"recall": "length", "future_tagging": "length", "imbalanced": "length"}
+_LENGTH_PARAM = {"adding": "length", "recall": "length", "future_tagging": "length", "imbalanced": "length"}
 
 
 def _number(text: str) -> int | float:
@@ -271,7 +305,7 @@ def load_npz(path: Path, kind: str, validation_split: float, seed: int) -> TaskD
     y_len = None if y_len is None else y_len[order]
     train, val = _split(x, y, x_len, y_len, round(x.shape[0] * validation_split))
     tokens = np.issubdtype(x.dtype, np.integer)
-    classes = int(y.max()) + 1  # for ctc: the symbols 1..K plus the blank
+    classes = 1 if kind == "regression" else int(y.max()) + 1  # for ctc: the symbols 1..K plus the blank
     return TaskData(
         path.stem,
         kind,

@@ -6,7 +6,7 @@ frames -> dropout -> stacked ``LSTM``/``GRU``/``SimpleRNN`` layers, each wrapped
 The recurrent layers keep Keras' defaults that leave the fused cuDNN kernel eligible on
 a GPU: tanh/sigmoid activations, ``recurrent_dropout=0``, ``unroll=False``, biases on,
 GRU ``reset_after=True``; dropout sits in separate layers. Losses (D5): cross entropy, or
-``tf.nn.ctc_loss`` on logits. The custom step adds an L2 term over every weight to the
+``tf.nn.ctc_loss`` on logits, or a mean squared error for regression. The custom step adds an L2 term over every weight to the
 loss (D8; AdamW decays decoupled instead), clips the global norm with
 ``tf.clip_by_global_norm`` (D6.4); the loop's NaN guard (D6.1) undoes a non-finite step. TensorFlow
 places the work on a GPU when it sees one. tensorflow is imported here only.
@@ -39,7 +39,7 @@ OPTIMIZERS = {
 def build_model(plan: Plan) -> keras.Model:
     """embedding -> dropout -> stacked (bi)RNN -> dropout -> head; one output per sequence or per step."""
     m, data = plan.cfg.model, plan.data
-    per_step = data.kind != "classification"
+    per_step = data.kind in ("tagging", "ctc")  # one output per sequence for classes and regression
     padded = _padded(data)  # mask the padding; a mask over unpadded data would only cost time
     if data.tokens:
         assert m.embedding_dim is not None and data.vocab_size is not None
@@ -107,7 +107,10 @@ class KerasBackend:
         x_spec = (
             tf.TensorSpec([None, None], tf.int32) if tokens else tf.TensorSpec([None, None, plan.data.feature_dim], tf.float32)
         )
-        y_spec = tf.TensorSpec([None] if plan.data.kind == "classification" else [None, None], tf.int32)
+        if plan.data.kind == "regression":
+            y_spec = tf.TensorSpec([None], tf.float32)
+        else:
+            y_spec = tf.TensorSpec([None] if plan.data.kind == "classification" else [None, None], tf.int32)
         len_spec = tf.TensorSpec([None], tf.int32)
         scalar = tf.TensorSpec([], tf.float32)
         # Plain Python control flow only (decided while tracing), so no autograph: it halves the tracing time.
@@ -130,6 +133,8 @@ class KerasBackend:
                 blank_index=self.blank,
             )
             return tf.reduce_mean(per_seq / tf.cast(tf.maximum(y_len, 1), tf.float32))
+        if self.plan.loss == "mse":
+            return tf.reduce_mean(tf.square(tf.squeeze(logits, -1) - y))
         valid = y >= 0  # per-step tags use -1 on padding
         safe = tf.where(valid, y, 0)
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=safe, logits=logits)
@@ -161,7 +166,8 @@ class KerasBackend:
         x = np.asarray(batch.x)
         x = x.astype(np.int32) if self.plan.data.tokens else x.astype(np.float32)
         y_len = batch.y_len if batch.y_len is not None else np.zeros(x.shape[0])
-        return x, np.asarray(batch.y, np.int32), np.asarray(batch.x_len, np.int32), np.asarray(y_len, np.int32)
+        y = np.asarray(batch.y, np.float32 if self.plan.loss == "mse" else np.int32)
+        return x, y, np.asarray(batch.x_len, np.int32), np.asarray(y_len, np.int32)
 
     def train_step(self, batch: Batch) -> StepOut:
         poison = np.float32("nan") if batch.poison else np.float32(1.0)

@@ -5,8 +5,9 @@ Model (D9, D1-D3, D7): embedding (token inputs) -> dropout -> one fused ``nn.LST
 packed sequences for padded batches) -> dropout -> linear head. Losses (D5): cross
 entropy, or CTC on ``log_softmax`` outputs. Optimizers (D10): Adam, AdamW, RMSprop,
 Adadelta, Adagrad, SGD, with weight decay (D8). Each step clips the global gradient norm
-(D6.4); the loop's NaN guard (D6.1) undoes a non-finite step. Runs on CUDA when it is present.
-torch is imported here only, never by ``import rnnlint``.
+(D6.4); the loop's NaN guard (D6.1) undoes a non-finite step. Regression (the adding problem)
+uses a mean squared error on one output. Runs on the device :func:`use_device` chose (by
+default CUDA when it is present). torch is imported here only, never by ``import rnnlint``.
 """
 
 from __future__ import annotations
@@ -31,13 +32,34 @@ OPTIMIZERS = {
 }
 
 
+_DEVICE: list[str] = []  # the device use_device chose; empty: CUDA when present
+
+
+def use_device(name: str = "auto") -> str:
+    """Pick the device for every backend built afterwards: "cpu", "cuda" or "auto" (CUDA when present)."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    elif name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda: torch sees no CUDA device")
+    _DEVICE[:] = [name]
+    return name
+
+
+def deterministic() -> None:
+    """Ask torch for deterministic kernels (same numbers on a rerun on the same machine). CTC's
+    CUDA backward has no deterministic version, so torch only warns there (warn_only)."""
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+
+
 class SequenceModel(nn.Module):  # type: ignore[misc]
     """embedding -> dropout -> stacked (bi)RNN -> dropout -> head; one output per sequence or per step."""
 
     def __init__(self, plan: Plan) -> None:
         super().__init__()
         m, data = plan.cfg.model, plan.data
-        self.per_step = data.kind != "classification"
+        self.per_step = data.kind in ("tagging", "ctc")  # one output per sequence for classes and regression
         if data.tokens:
             assert m.embedding_dim is not None and data.vocab_size is not None
             self.embed: nn.Module = nn.Embedding(data.vocab_size, m.embedding_dim, padding_idx=0)
@@ -112,7 +134,7 @@ class TorchBackend:
         cfg = plan.cfg
         torch.manual_seed(cfg.train.seed)
         self.plan = plan
-        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = _DEVICE[0] if _DEVICE else use_device("auto")
         self.model = SequenceModel(plan).to(self.device)
         self.optimizer = _optimizer(plan, self.model.parameters())
         self.clip = cfg.optim.clip_norm or 0.0
@@ -137,6 +159,8 @@ class TorchBackend:
             input_lengths = torch.as_tensor(np.asarray(batch.x_len), device=self.device)
             target_lengths = torch.as_tensor(np.asarray(batch.y_len), device=self.device)
             return self.ctc(log_probs, self.label_index[y], input_lengths, target_lengths)
+        if self.plan.loss == "mse":
+            return nn.functional.mse_loss(logits.squeeze(-1), y.float())
         if logits.dim() == 3:  # per-step tags, -1 on padding
             return self.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         return self.cross_entropy(logits, y)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,6 +47,7 @@ def as_json(d: Diagnostic) -> dict[str, Any]:
         "code": d.code,
         "name": d.name,
         "severity": d.severity.label,
+        "group": d.group,
         "message": d.message,
         "path": d.loc.path,
         "line": d.loc.shown_line,
@@ -69,8 +72,8 @@ def write_json_lines(diags: list[Diagnostic], out: TextIO) -> None:
 
 
 def write_concise(diags: list[Diagnostic], out: TextIO) -> None:
-    for d in diags:
-        out.write(f"{d.loc.short()}:{d.loc.col}: {d.code} [{d.severity.label}] {d.message}\n")
+    """One line per diagnostic, written as one string (a write per line costs more than the text)."""
+    out.write("".join(f"{d.loc.short()}:{d.loc.col}: {d.code} [{d.severity.label}] {d.message}\n" for d in diags))
 
 
 def _escape_github(text: str) -> str:
@@ -98,9 +101,25 @@ def fixable(diags: list[Diagnostic]) -> tuple[int, int]:
     return safe, unsafe
 
 
+class FileCount(int):
+    """How many files were checked, still an ``int`` for every format, with the local modules they import that
+    findings were reported in (the summary counts and names them)."""
+
+    imported: tuple[str, ...]
+
+    def __new__(cls, checked: int, imported: tuple[str, ...] = ()) -> FileCount:
+        count = super().__new__(cls, checked)
+        count.imported = imported
+        return count
+
+
 def summary(diags: list[Diagnostic], files: int) -> str:
     """The last line of human output: counts per severity and how many are fixable."""
     checked = f"{files} file{'s' if files != 1 else ''} checked"
+    imported: tuple[str, ...] = getattr(files, "imported", ())
+    if imported:
+        names = ", ".join(imported[:3]) + (", ..." if len(imported) > 3 else "")
+        checked += f", {_plural(len(imported), 'imported module')} analysed ({names})"
     if not diags:
         return f"All checks passed ({checked})."
     counts = {label: sum(1 for d in diags if d.severity.label == label) for label in ("error", "warning", "info")}
@@ -140,38 +159,71 @@ def write_statistics(diags: list[Diagnostic], out: TextIO, as_json_output: bool 
         out.write(f"{r['count']:>{width}}\t{r['code']:<{code_width}}\t{mark}{r['name']}\n")
 
 
+_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
+# Rich expands tabs and drops some control characters; a line holding one is rendered by rich
+# itself, so that piped output stays byte for byte what rich printed line by line.
+_RICH_ONLY = re.compile(r"[\x00-\x1f\x7f]")
+
+Line = list[tuple[str, str]]  # one output line: (text, rich style) pieces
+
+
+def _frames(diags: list[Diagnostic], sources: dict[str, str], files: int) -> list[Line]:
+    """The lines of the ``full`` format, each as styled pieces."""
+    split: dict[str, list[str]] = {}  # each source split once, not once per diagnostic
+    out: list[Line] = []
+    for d in diags:
+        style = _STYLES[d.severity.label]
+        out.append([(f"{d.loc.short()}:{d.loc.col}: ", "bold"), (f"{d.code} ", style), (f"[{d.severity.label}] {d.message}", "")])
+        lines = split.get(d.loc.path)
+        if lines is None:
+            lines = split[d.loc.path] = sources.get(d.loc.path, "").splitlines()
+        if 0 < d.loc.line <= len(lines):
+            text = lines[d.loc.line - 1].expandtabs(1)
+            pad = " " * len(str(d.loc.shown_line))
+            start = max(d.loc.col - 1, 0)
+            end = d.loc.end_col - 1 if d.loc.end_line == d.loc.line else len(text)
+            out.append([(f"{pad} |", "blue")])
+            out.append([(f"{d.loc.shown_line} | {text}", "blue")])  # the code line is blue too, as it always was
+            out.append([(f"{pad} | ", "blue"), (" " * start + "^" * max(end - start, 1), style), (f" {d.name}", style)])
+        if d.fix is not None:
+            out.append([(f"  help: {d.fix.message}", "green")])
+        out.append([])
+    out.append([(summary(diags, files), "")])
+    return out
+
+
 def write_full(diags: list[Diagnostic], sources: dict[str, str], files: int, out: TextIO) -> None:
-    """Ruff-like code frames; colour only when ``out`` is a terminal."""
+    """Ruff-like code frames; colour only when ``out`` is a terminal (as rich decides, FORCE_COLOR included).
+
+    The report is rendered into one string and written once: printing it through rich line by
+    line cost a terminal measurement per line, 90% of a warm run (issue 18).
+    """
     from rich.console import Console
     from rich.text import Text
 
     console = Console(file=out, highlight=False, soft_wrap=True)
-    style = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
-    for d in diags:
-        head = Text()
-        head.append(f"{d.loc.short()}:{d.loc.col}: ", style="bold")
-        head.append(f"{d.code} ", style=style[d.severity.label])
-        head.append(f"[{d.severity.label}] {d.message}")
-        console.print(head)
-        lines = sources.get(d.loc.path, "").splitlines()
-        if 0 < d.loc.line <= len(lines):
-            text = lines[d.loc.line - 1].expandtabs(1)
-            width = len(str(d.loc.shown_line))
-            pad = " " * width
-            console.print(Text(f"{pad} |", style="blue"))
-            frame = Text(f"{d.loc.shown_line} | ", style="blue")
-            frame.append(text)
-            console.print(frame)
-            start = max(d.loc.col - 1, 0)
-            end = d.loc.end_col - 1 if d.loc.end_line == d.loc.line else len(text)
-            marks = Text(f"{pad} | ", style="blue")
-            marks.append(" " * start + "^" * max(end - start, 1), style=style[d.severity.label])
-            marks.append(f" {d.name}", style=style[d.severity.label])
-            console.print(marks)
-        if d.fix is not None:
-            console.print(Text(f"  help: {d.fix.message}", style="green"))
-        console.print()
-    console.print(summary(diags, files))
+    lines = _frames(diags, sources, files)
+    if console.is_terminal:
+        report = Text()
+        for line in lines:
+            for text, style in line:
+                report.append(text, style=style or None)
+            report.append("\n")
+        console.print(report, end="")
+        return
+    plain: Console | None = None
+    chunks: list[str] = []
+    for line in lines:
+        text = "".join(piece for piece, _ in line)
+        if _RICH_ONLY.search(text):
+            if plain is None:
+                plain = Console(file=io.StringIO(), highlight=False, soft_wrap=True, color_system=None)
+            with plain.capture() as captured:
+                plain.print(Text(text))
+            chunks.append(captured.get())
+        else:
+            chunks.append(text + "\n")
+    out.write("".join(chunks))
 
 
 # --- SARIF 2.1.0 ------------------------------------------------------------------
@@ -241,7 +293,12 @@ def sarif_rule(code: str) -> dict[str, Any]:
         "help": {"text": f"{info.summary}\nSee {rule_url(info.code)}", "markdown": body} if body else {"text": info.summary},
         "helpUri": rule_url(info.code),
         "defaultConfiguration": {"level": _SARIF_LEVEL[info.severity]},
-        "properties": {"guideline": info.guideline, "fix": info.fix, "tags": [info.severity.label]},
+        "properties": {
+            "guideline": info.guideline,
+            "fix": info.fix,
+            "group": info.group,
+            "tags": [info.severity.label, info.group],
+        },
     }
 
 
@@ -278,7 +335,7 @@ def sarif_log(diags: list[Diagnostic], version: str) -> dict[str, Any]:
         fix = _sarif_fix(d)
         if fix is not None:
             result["fixes"] = [fix]
-        props: dict[str, Any] = {}
+        props: dict[str, Any] = {"group": d.group} if d.group else {}
         if d.loc.cell is not None:
             props["cell"] = d.loc.cell
         if d.notes:

@@ -13,7 +13,10 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import stat
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Loc, Severity
 from rnnlint.read.source import read_regular
+from rnnlint.ruledocs import group_of
 from rnnlint.run import cachefiles
 from rnnlint.run.cachefiles import build_id, read_json, write_json
 from rnnlint.run.engine import Linter, Result, collector_paused
@@ -106,7 +110,21 @@ def _lint_files(
     if cache:
         cache.save_pack()
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    say_notices(result.notices)
     return result
+
+
+_SAID: set[str] = set()  # a fix loop lints again: each notice is said once per process
+
+
+def say_notices(notices: list[str]) -> None:
+    """rnnlint's own limits, on stderr (never findings: RNN001 is only for files that do not parse)."""
+    import sys
+
+    for notice in notices:
+        if notice not in _SAID:
+            _SAID.add(notice)
+            sys.stderr.write(f"rnnlint: note: {notice}\n")
 
 
 def _analysed(
@@ -119,16 +137,64 @@ def _analysed(
     if jobs > 1 and sum(len(g.files) for g in todo) >= PARALLEL_MIN_FILES:
         from concurrent.futures import ProcessPoolExecutor
 
-        batches = _balance(todo, jobs)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outputs = list(pool.map(_run_batch, [(b, settings, roots) for b in batches]))
-        for batch, output in zip(batches, outputs, strict=True):
-            for group, (part, deps) in zip(batch, output, strict=True):
-                yield group, part, deps
+        batches = _batches(todo, jobs)
+        with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool, _terminate_on_sigterm(pool):
+            outputs = list(pool.map(_run_batch, [([todo[i] for i in b], settings, roots) for b in batches]))
+        done = {i: out for batch, output in zip(batches, outputs, strict=True) for i, out in zip(batch, output, strict=True)}
+        for i, group in enumerate(todo):  # in the serial order: equal findings from two groups keep their order
+            part, deps = done[i]
+            yield group, part, deps
     else:
         for group in todo:
             part, deps = _run_group(group, settings, roots)
             yield group, part, deps
+
+
+def die_with_parent() -> None:
+    """In a pool worker: exit as soon as the process that started it is gone.
+
+    A run stopped from outside (a CI timeout's SIGTERM, a SIGKILL) left its workers analysing for minutes, holding a
+    gigabyte each. On Linux the kernel kills the worker with its parent (PR_SET_PDEATHSIG); everywhere a daemon
+    thread also polls the parent's pid, which changes when the parent dies.
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rnnlint-parent-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _terminate_on_sigterm(pool: Any) -> Iterator[None]:
+    """SIGTERM to the run ends its workers first (the pool would otherwise wait for their current batches)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)  # die of the signal, as without the handler
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_batch(args: tuple[list[Group], Settings, list[Path]]) -> list[tuple[Result, dict[str, str]]]:
@@ -154,17 +220,28 @@ def _merge(into: Result, part: Result) -> None:
     into.diagnostics.extend(part.diagnostics)
     into.files += part.files
     into.sources.update(part.sources)
+    into.notices.extend(n for n in part.notices if n not in into.notices)
 
 
-def _balance(groups: list[Group], jobs: int) -> list[list[Group]]:
-    """Costliest groups first, each to the least loaded batch: even work, deterministic."""
-    batches: list[list[Group]] = [[] for _ in range(jobs)]
-    loads = [0] * jobs
-    for cost, _, g in sorted(((_cost(g), n, g) for n, g in enumerate(groups)), key=lambda t: (-t[0], t[1])):
-        i = loads.index(min(loads))
-        batches[i].append(g)
-        loads[i] += cost
-    return [b for b in batches if b]
+def _batches(groups: list[Group], jobs: int) -> list[list[int]]:
+    """The groups' indexes in batches, costliest first, each batch about an eighth of a worker's share.
+
+    The pool hands the next batch to whichever worker is free, so a worker that drew a group costlier
+    than its bytes said (a script that imports a whole library) is not waited for with work queued behind
+    it; on a whole repository one group holds most of the code and runs alone while the other workers take
+    the rest. Batches, not single groups: hundreds of one-file groups would cost a round trip each.
+    """
+    costs = [_cost(g) for g in groups]
+    share = max(sum(costs) // (8 * jobs), 1)
+    batches: list[list[int]] = []
+    load = 0
+    for i in sorted(range(len(groups)), key=lambda i: (-costs[i], i)):
+        if not batches or load + costs[i] > share:
+            batches.append([])
+            load = 0
+        batches[-1].append(i)
+        load += costs[i]
+    return batches
 
 
 def _cost(group: Group) -> int:
@@ -385,6 +462,7 @@ def _encode(result: Result) -> dict[str, Any]:
     shown = {d.loc.path for d in result.diagnostics}
     return {
         "files": result.files,
+        "notices": list(result.notices),
         "sources": {k: v for k, v in result.sources.items() if k in shown},
         "diagnostics": [
             {
@@ -426,6 +504,7 @@ def _decode(data: dict[str, Any]) -> Result:
                 if fix is None
                 else Fix(fix["applicability"], fix["message"], tuple(Edit(Loc(*e["loc"]), e["content"]) for e in fix["edits"])),
                 tuple(d["notes"]),
+                group_of(d["code"]),
             )
         )
-    return Result(diags, int(data["files"]), dict(data["sources"]))
+    return Result(diags, int(data["files"]), dict(data["sources"]), [str(n) for n in data.get("notices", [])])

@@ -76,6 +76,8 @@ class ModuleFinder:
         self._dirs: dict[str, list[str]] = {}  # folder -> where its absolute imports are searched
         _module_file.cache_clear()  # files may have come or gone since the last run (the LSP server lives long)
         _entries.cache_clear()
+        _package_top.cache_clear()
+        _module_count.cache_clear()
         CONSULTED.clear()
 
     def add_files(self, files: list[Path]) -> None:
@@ -103,6 +105,12 @@ class ModuleFinder:
         return self._cache[key]
 
     def _find(self, importer: Path, dotted: str, level: int) -> str | None:
+        hit = self._find_file(importer, dotted, level)
+        if hit is not None and summarised(hit, str(importer.parent)):
+            return None  # a big package's module reads as an installed library's name (`flax.linen.LSTMCell`)
+        return hit
+
+    def _find_file(self, importer: Path, dotted: str, level: int) -> str | None:
         folder = importer.parent
         if level == -1:  # a submodule of the package `importer` initialises
             return _module_file(str(folder), dotted)
@@ -141,6 +149,77 @@ class ModuleFinder:
             if extra not in dirs:
                 dirs.append(extra)
         return dirs
+
+
+BIG_PACKAGE_MODULES = 40  # a local package with this many modules or more is a library, summarised by its names
+
+
+def summarised(module: str, importer_folder: str) -> bool:
+    """Is ``module`` (a resolved file) part of a big local package, seen from outside its own folder?
+
+    A repository's own library (flax/, 100k lines; nemo/, speechbrain/) is imported by every example, test and notebook
+    beside it; pulling it into each of their units made every unit the size of the library. Seen from outside its
+    folder, such a package is read as if installed: its names are dotted names (``flax.linen.LSTMCell``), which the
+    API tables know, and values do not flow from a test or an example into the library's code. Modules of one folder
+    still form units together, so a library module is judged with its siblings only.
+    """
+    folder = os.path.dirname(module)
+    if folder == importer_folder:
+        return False
+    top = _package_top(folder)
+    return top is not None and _module_count(top) >= BIG_PACKAGE_MODULES
+
+
+def library_module(path: str) -> bool:
+    """Is ``path`` (resolved) a module of a big local package, i.e. a library's code rather than a training script?"""
+    top = _package_top(os.path.dirname(path))
+    return top is not None and _module_count(top) >= BIG_PACKAGE_MODULES
+
+
+_TEST_FOLDERS = frozenset({"tests", "test"})
+
+
+def test_module(path: Path, roots: list[Path]) -> bool:
+    """Test code (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``): its tiny sizes and one-step loops are
+    fixtures for the code under test, not a training run. Folders count from the lint root only (a project may live
+    under a folder named ``test``)."""
+    name = path.name
+    path = Path(os.path.abspath(path))
+    if name.startswith("test_") or name.endswith(("_test.py", "_test.ipynb")) or name == "conftest.py":
+        return True
+    for root in roots:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue
+        return bool(_TEST_FOLDERS & set(rel.parts[:-1]))
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _package_top(folder: str) -> str | None:
+    """The outermost folder of the regular package holding ``folder`` (None: not in a package)."""
+    if "__init__.py" not in _entries(folder):
+        return None
+    top = folder
+    while True:
+        parent = os.path.dirname(top)
+        if parent == top or "__init__.py" not in _entries(parent):
+            return top
+        top = parent
+
+
+@lru_cache(maxsize=1024)
+def _module_count(top: str) -> int:
+    """Python modules under a package folder, counted up to BIG_PACKAGE_MODULES (a bounded walk)."""
+    count = 0
+    for _folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        count += sum(1 for f in files if f.endswith(".py"))
+        if count >= BIG_PACKAGE_MODULES:
+            break
+    CONSULTED.add(top)
+    return count
 
 
 def local_import_names(data: bytes) -> list[tuple[int, str]]:

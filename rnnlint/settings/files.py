@@ -65,7 +65,7 @@ def plain_settings_ok(values: Any) -> bool:
 
 
 # Settings that change what is reported or how, never what a file's analysis finds: not part of the cache key.
-_REPORT_ONLY = ("output_format", "severity_threshold")
+_REPORT_ONLY = ("output_format", "severity_threshold", "show_advice")
 
 
 @dataclass
@@ -124,6 +124,10 @@ class RunSettings:
         return str(self.values["severity_threshold"])
 
     @property
+    def show_advice(self) -> bool:
+        return bool(self.values.get("show_advice", False))  # absent in values remembered before the key existed
+
+    @property
     def output_format(self) -> str:
         return str(self.values["output_format"])
 
@@ -146,8 +150,16 @@ def _config_in(folder: str) -> Path | None:
     if os.path.isfile(pyproject):
         try:
             with open(pyproject, encoding="utf-8") as handle:
-                data = tomllib.loads(handle.read())
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # Another tool's broken pyproject is not ours to judge; one that holds rnnlint's table is (tomllib's
+            # message says the line and column), else its settings would silently be the defaults.
+            if "rnnlint" in text:
+                raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
             return None
         if "rnnlint" in data.get("tool", {}):
             return Path(pyproject)

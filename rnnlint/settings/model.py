@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rnnlint.settings.selection import ConfigError, path_globs, selected
+from rnnlint.ruledocs import GROUPS
+from rnnlint.settings.selection import ConfigError, known_selector, path_globs, selected
 
 OutputFormat = Literal["full", "concise", "json", "json-lines", "github", "sarif", "junit"]
 SeverityName = Literal["info", "warning", "error"]
@@ -22,9 +23,9 @@ SeverityName = Literal["info", "warning", "error"]
 def _check_codes(codes: list[str]) -> list[str]:
     out = []
     for code in codes:
-        c = code.strip().upper()
-        if c != "ALL" and not ((c.startswith("RNN") and c[3:].isdigit()) or c == "RNN"):
-            raise ValueError(f"{code!r} is not a rule code or prefix (like RNN201 or RNN2)")
+        c = known_selector(code)
+        if c is None:
+            raise ValueError(f"{code!r} is not a rule code, prefix or group (like RNN201, RNN2 or {' / '.join(GROUPS)})")
         out.append(c)
     return out
 
@@ -55,6 +56,7 @@ class Settings(BaseModel):
     respect_gitignore: bool = Field(True, alias="respect-gitignore")
     severity_threshold: SeverityName = Field("warning", alias="severity-threshold")
     output_format: OutputFormat = Field("full", alias="output-format")
+    show_advice: bool = Field(False, alias="show-advice")  # list the advice group in the human report (else one count)
     hidden_size: tuple[int, int] = Field((128, 512), alias="hidden-size")
     dropout: tuple[float, float] = (0.3, 0.7)
     decay_factor: tuple[float, float] = Field((0.1, 0.9), alias="decay-factor")

@@ -9,6 +9,8 @@ import functools
 from pathlib import PurePath
 from typing import Protocol
 
+from rnnlint.ruledocs import GROUPS, group_of
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; the CLI exits 2 with this message."""
@@ -28,18 +30,37 @@ def path_globs(per_file_ignores: dict[str, list[str]]) -> PathGlobs:
     return tuple((glob, tuple(codes)) for glob, codes in per_file_ignores.items())
 
 
+def known_selector(text: str) -> str | None:
+    """``text`` as a selector (``ALL``, a code or prefix like ``RNN2``, a group like ``correctness``), normalised;
+    None when it is none of them. The one place that says what a selector can be."""
+    c = text.strip()
+    if c.lower() in GROUPS:
+        return c.lower()
+    c = c.upper()
+    if c == "ALL" or c == "RNN" or (c.startswith("RNN") and c[3:].isdigit()):
+        return c
+    return None
+
+
 def selected(code: str, chosen: list[str], ignored: list[str], per_file_ignores: PathGlobs, path: str | None) -> bool:
-    """Is ``code`` selected by ``chosen`` and not ignored (for ``path``)? The most specific prefix wins, as in ruff."""
-    best_select = max((len(c) for c in chosen if _matches(code, c)), default=-1)
+    """Is ``code`` selected by ``chosen`` and not ignored (for ``path``)? The most specific selector wins, as in
+    ruff: a code over a prefix over a group over ``ALL``."""
+    best_select = max((specificity(code, c) for c in chosen), default=-1.0)
     if best_select < 0:
         return False
     if path is not None and per_file_ignores:
         ignored = [*ignored, *_path_ignores(path, per_file_ignores)]
-    return best_select > max((len(c) for c in ignored if _matches(code, c)), default=-1)
+    return best_select > max((specificity(code, c) for c in ignored), default=-1.0)
 
 
-def _matches(code: str, prefix: str) -> bool:
-    return prefix == "ALL" or code.startswith(prefix)
+def specificity(code: str, selector: str) -> float:
+    """How specifically ``selector`` names ``code``: -1 when it does not; ``ALL``/``RNN`` 3, a group 3.5 (it picks
+    rules across families, so any family prefix is more specific), a prefix or code its length."""
+    if selector == "ALL":
+        return 3.0
+    if selector in GROUPS:
+        return 3.5 if group_of(code) == selector else -1.0
+    return float(len(selector)) if code.startswith(selector) else -1.0
 
 
 @functools.lru_cache(maxsize=4096)

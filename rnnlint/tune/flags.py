@@ -145,6 +145,8 @@ def analyse(script: Path) -> ScriptAnalysis:
     info = parse_module(data, key, str(script))
     if isinstance(info, SourceError):
         raise FlagError(f"{script}:{info.line}:{info.col}: cannot parse: {info.message}")
+    if info is None:
+        raise FlagError(f"{script}: not a Python script rnnlint can read")
     finder = ModuleFinder([script.parent])
     finder.add_files([script])
     cache: dict[str, ModuleInfo | None] = {}
