@@ -67,6 +67,7 @@ DELEGATED_COMMANDS: dict[str, str] = {
     "train": "train a recipe (rnnlint's YAML config schema) with a reference trainer (extra: torch or tensorflow)",
     "overfit": "only the small-sample overfit check (T2) of a recipe",
     "verify": "paired experiments, guideline on vs off, and fix checks; writes report.json and report.md",
+    "tune": "search the guidelines' hyperparameter ranges for a recipe or a script's flags, with Optuna (extra: tune)",
 }
 
 
