@@ -69,6 +69,7 @@ DELEGATED_COMMANDS: dict[str, str] = {
     "overfit": "only the small-sample overfit check (T2) of a recipe",
     "verify": "paired experiments, guideline on vs off, and fix checks; writes report.json and report.md",
     "diagnose": "read training logs (TensorBoard, CSV loggers, History JSON, MLflow) and report RNN601-RNN611",
+    "tune": "search the guidelines' hyperparameter ranges for a recipe or a script's flags, with Optuna (extra: tune)",
 }
 
 
@@ -183,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         from rnnlint.diagnose.command import run_cli
 
         return run_cli(args_list[1:], _Parser)
+    if args_list and args_list[0] == "tune":  # hyperparameter search (extra: tune); its own parser and exit codes
+        from rnnlint.tune.command import main as tune_main
+
+        return tune_main(args_list[1:])
     if args_list and args_list[0] in REFERENCE_COMMANDS:
         from rnnlint.reference.cli import main as reference_main
 

@@ -33,8 +33,9 @@ RANKS: dict[str, int] = {
     "rnnlint.diagnose": 8,  # `rnnlint diagnose`: training logs, runtime findings, live callbacks
     "rnnlint.lsp": 8,  # the language server, the flake8 plugin: entry points beside the CLI
     "rnnlint.flake8_plugin": 8,
-    "rnnlint.cli": 9,
-    "rnnlint.__main__": 10,
+    "rnnlint.tune": 9,  # hyperparameter search: trains reference recipes, reads scripts through the analysis
+    "rnnlint.cli": 10,
+    "rnnlint.__main__": 11,
 }
 
 

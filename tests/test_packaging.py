@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_import_rnnlint_is_light() -> None:
-    code = "import sys, rnnlint, rnnlint.run.engine; bad = [m for m in ('torch', 'tensorflow', 'jax', 'rich') if m in sys.modules]; print(bad)"
+    code = "import sys, rnnlint, rnnlint.run.engine; bad = [m for m in ('torch', 'tensorflow', 'jax', 'rich', 'optuna') if m in sys.modules]; print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 

@@ -28,7 +28,7 @@ from rnnlint.settings.model import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-FRAMEWORKS = ("torch", "tensorflow", "keras", "jax", "flax", "optax", "lightning", "pytorch_lightning", "speechbrain", "hydra", "omegaconf")
+FRAMEWORKS = ("torch", "tensorflow", "keras", "jax", "flax", "optax", "lightning", "pytorch_lightning", "speechbrain", "hydra", "omegaconf", "optuna")
 
 
 def _touch(canary: Path) -> str:

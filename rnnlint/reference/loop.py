@@ -66,6 +66,7 @@ class Hooks:
     poison_steps: set[int] = field(default_factory=set)
     on_step: Callable[[int, Backend], None] | None = None
     on_nan: Callable[[int, Backend, Any], None] | None = None
+    on_epoch: Callable[[int, dict[str, Any]], None] | None = None  # after each epoch's row; raising stops the run (tune prunes)
 
 
 @dataclass
@@ -437,6 +438,8 @@ def run(
                 )
             row["seconds"] = time.perf_counter() - t0
             rows.append(row)
+            if hooks.on_epoch is not None:
+                hooks.on_epoch(epoch, row)
             if diverged is not None:
                 break
             monitored = row.get("val_loss", row["train_loss"])
