@@ -62,3 +62,24 @@ def only(diags: list[Diagnostic], code: str) -> Diagnostic:
     found = [d for d in diags if d.code == code]
     assert len(found) == 1, [(d.code, d.loc.line, d.message) for d in diags]
     return found[0]
+
+
+# A torch script with one finding of each kind the CLI tests look at: ineffective dropout (correctness), a plain RNN
+# and hidden size 1024 (guideline), a single unidirectional layer (advice).
+BAD_SCRIPT = """\
+import torch
+import torch.nn as nn
+
+class SentimentClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(64, 1024, dropout=0.5)
+
+model = SentimentClassifier()
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+for x, y in []:
+    opt.zero_grad()
+    loss = model(x).sum()
+    loss.backward()
+    opt.step()
+"""

@@ -8,26 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import BAD_SCRIPT as BAD
 
 from rnnlint.cli import main
-
-BAD = """\
-import torch
-import torch.nn as nn
-
-class SentimentClassifier(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.RNN(64, 1024, dropout=0.5)
-
-model = SentimentClassifier()
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-for x, y in []:
-    opt.zero_grad()
-    loss = model(x).sum()
-    loss.backward()
-    opt.step()
-"""
 
 
 @pytest.fixture(autouse=True)

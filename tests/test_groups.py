@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import BAD_SCRIPT as SOURCE
 
 from rnnlint.checks.catalogue import catalogue
 from rnnlint.cli import main
@@ -15,23 +16,6 @@ from rnnlint.settings.model import Settings, make_settings
 from rnnlint.settings.selection import ConfigError, known_selector
 
 # ineffective dropout (correctness), plain RNN + hidden size (guideline), single layer / unidirectional (advice)
-SOURCE = """\
-import torch
-import torch.nn as nn
-
-class SentimentClassifier(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.RNN(64, 1024, dropout=0.5)
-
-model = SentimentClassifier()
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-for x, y in []:
-    opt.zero_grad()
-    loss = model(x).sum()
-    loss.backward()
-    opt.step()
-"""
 
 
 @pytest.fixture
