@@ -600,7 +600,10 @@ def _rules(fmt: str | None) -> int:
     table = Table("code", "name", "severity", "group", "guideline", "fix", "what fires it", box=None)
     for r in rules:
         table.add_row(r.code, r.name, r.severity.label, r.group, r.guideline, r.fix, r.summary)
-    Console(soft_wrap=False).print(table)
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 200)  # asked for a table in a pipe: no column squeezed into wrapped words
+    console.print(table)
     return 0
 
 
