@@ -328,3 +328,24 @@ def test_curves_and_printed_values_are_read() -> None:
     assert math.isnan(printed_values("val_loss: nan", "val_loss")[0])
     assert verdict([1.0, 0.5, 6.0], minimize=True) is not None and verdict([1.0, 0.5, 0.6], minimize=True) is None
     assert verdict([0.5, 0.9], minimize=False) is None
+
+
+@pytest.mark.parametrize("message", ["(sqlite3.IntegrityError) UNIQUE constraint failed: alembic_version.version_num", "duplicate key value"])
+def test_a_worker_that_loses_the_table_creation_race_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str
+) -> None:
+    """Two workers starting on an empty database race to create Optuna's tables; the loser must retry, not fail."""
+    from rnnlint.tune import study
+
+    real, calls = optuna.storages.RDBStorage, []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError(message)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", racing)
+    monkeypatch.setattr(study.time, "sleep", lambda _s: None)
+    storage = study.open_storage(f"sqlite:///{tmp_path / 'race.db'}", None)
+    assert len(calls) == 2 and storage is not None

@@ -62,7 +62,7 @@ def open_storage(url: str, heartbeat: int | None) -> Any:
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
         engine_kwargs["pool_pre_ping"] = True
     grace = None if heartbeat is None else max(2 * heartbeat, heartbeat + 1)
-    for attempt in range(3):
+    for attempt in range(5):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat is "experimental"
@@ -77,7 +77,10 @@ def open_storage(url: str, heartbeat: int | None) -> Any:
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
             # Workers starting together on an empty database race to create Optuna's tables; the loser sees a
             # duplicate and finds the tables there when it tries again.
-            if attempt < 2 and any(w in text for w in ("already exists", "duplicate key", "UniqueViolation")):
+            # (SQLite says "UNIQUE constraint failed", e.g. on alembic_version; PostgreSQL "duplicate key".)
+            if attempt < 4 and any(
+                w in text for w in ("already exists", "duplicate key", "UniqueViolation", "UNIQUE constraint failed")
+            ):
                 time.sleep(0.5 + attempt)
                 continue
             raise StorageError(f"cannot reach storage {redact(url)}: {text}") from None
