@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import BAD_SCRIPT as BAD
 
 from rnnlint.cli import main
 from rnnlint.settings.files import ConfigFinder, load_config
@@ -18,23 +19,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-BAD = """\
-import torch
-import torch.nn as nn
-
-class SentimentClassifier(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.RNN(64, 1024, dropout=0.5)
-
-model = SentimentClassifier()
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-for x, y in []:
-    opt.zero_grad()
-    loss = model(x).sum()
-    loss.backward()
-    opt.step()
-"""
 
 
 def write(root: Path, files: dict[str, str]) -> None:
