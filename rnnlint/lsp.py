@@ -215,6 +215,11 @@ class RnnlintServer(LanguageServer):
             old.cancel()
         self._generation[uri] = self._generation.get(uri, 0) + 1  # a run in flight is now stale
 
+    def unpublish(self, uri: str) -> None:
+        """Drop a closed document's findings and clear its diagnostics in the editor."""
+        self.findings.pop(uri, None)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
     async def _run(self, uri: str, generation: int) -> None:
         self._pending.pop(uri, None)
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
@@ -289,8 +294,7 @@ def build_server(debounce: float = DEBOUNCE_S) -> RnnlintServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RnnlintServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
-        ls.findings.pop(params.text_document.uri, None)
-        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+        ls.unpublish(params.text_document.uri)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_open(ls: RnnlintServer, params: lsp.DidOpenNotebookDocumentParams) -> None:
@@ -308,8 +312,7 @@ def build_server(debounce: float = DEBOUNCE_S) -> RnnlintServer:
     def notebook_close(ls: RnnlintServer, params: lsp.DidCloseNotebookDocumentParams) -> None:
         ls.forget(params.notebook_document.uri)
         for cell in params.cell_text_documents:
-            ls.findings.pop(cell.uri, None)
-            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+            ls.unpublish(cell.uri)
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
